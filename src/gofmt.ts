@@ -1,0 +1,145 @@
+/**
+ * Go's number and time formatting, which sops's bytes depend on.
+ *
+ * JS `Number#toString` and Go `strconv.FormatFloat` agree on the shortest
+ * round-trip digits; they differ in where they switch to exponent notation
+ * and how the exponent is written. These helpers take the digits from JS and
+ * lay them out as Go does.
+ *
+ * @module
+ */
+
+interface Decimal {
+  neg: boolean;
+  /** Significant digits, no leading zeros ("0" for zero). */
+  digits: string;
+  /** Position of the decimal point relative to the digits (Go's `dp`). */
+  dp: number;
+}
+
+function decompose(x: number): Decimal {
+  const neg = x < 0 || Object.is(x, -0);
+  const a = Math.abs(x);
+  if (a === 0) return { neg, digits: '0', dp: 1 };
+  // toExponential() with no argument gives the shortest digits that round-trip.
+  const [mant, exp] = a.toExponential().split('e') as [string, string];
+  const digits = mant.replace('.', '');
+  return { neg, digits, dp: Number(exp) + 1 };
+}
+
+function special(x: number): string | undefined {
+  if (Number.isNaN(x)) return 'NaN';
+  if (x === Infinity) return '+Inf';
+  if (x === -Infinity) return '-Inf';
+  return undefined;
+}
+
+function fixed(d: Decimal): string {
+  let s: string;
+  if (d.dp <= 0) s = '0.' + '0'.repeat(-d.dp) + d.digits;
+  else if (d.dp >= d.digits.length) s = d.digits + '0'.repeat(d.dp - d.digits.length);
+  else s = d.digits.slice(0, d.dp) + '.' + d.digits.slice(d.dp);
+  return (d.neg ? '-' : '') + s;
+}
+
+function exponent(d: Decimal, e: 'e' | 'E'): string {
+  const mant = d.digits.length > 1 ? d.digits[0] + '.' + d.digits.slice(1) : d.digits;
+  const x = d.digits === '0' ? 0 : d.dp - 1;
+  const ax = Math.abs(x);
+  return (d.neg ? '-' : '') + mant + e + (x < 0 ? '-' : '+') + (ax < 10 ? '0' : '') + String(ax);
+}
+
+/** Go `strconv.FormatFloat(x, 'f', -1, 64)`: never an exponent (`1e21` → `1000000000000000000000`). */
+export function formatFloatF(x: number): string {
+  return special(x) ?? fixed(decompose(x));
+}
+
+/** Go `strconv.FormatFloat(x, 'g', -1, 64)` (or `'G'`): exponent when the decimal exponent is < -4 or ≥ 6. */
+export function formatFloatG(x: number, upper = false): string {
+  const s = special(x);
+  if (s !== undefined) return s;
+  const d = decompose(x);
+  // Go (strconv/ftoa.go, %g): with shortest formatting the switch to %e is
+  // decided with a precision of 6, whatever the number of digits.
+  const eprec = 6;
+  const exp = d.dp - 1;
+  if (exp < -4 || exp >= eprec) return exponent(d, upper ? 'E' : 'e');
+  return fixed(d);
+}
+
+/**
+ * Go `encoding/json`'s float64 encoding: `'f'` between 1e-6 and 1e21, `'e'`
+ * otherwise with a two-digit negative exponent shortened (`1e-07` → `1e-7`).
+ * NaN and infinities are not representable and throw.
+ */
+export function formatFloatJSON(x: number): string {
+  if (!Number.isFinite(x)) throw new RangeError('json: unsupported value: ' + formatFloatG(x));
+  const a = Math.abs(x);
+  if (a !== 0 && (a < 1e-6 || a >= 1e21)) {
+    let s = exponent(decompose(x), 'e');
+    s = s.replace(/e-0(\d)$/, 'e-$1');
+    return s;
+  }
+  return formatFloatF(x);
+}
+
+/** YAML (go-yaml v3) float emission: `'g'` formatting with `.inf`, `-.inf`, `.nan`. */
+export function formatFloatYAML(x: number): string {
+  if (Number.isNaN(x)) return '.nan';
+  if (x === Infinity) return '.inf';
+  if (x === -Infinity) return '-.inf';
+  return formatFloatG(x);
+}
+
+/** sops `stores.ValToString` for float64: `'G'`, and `.0` added when there is neither `.` nor `E`. */
+export function formatFloatValToString(x: number): string {
+  const s = formatFloatG(x, true);
+  if (!s.includes('.') && !s.includes('E') && Number.isFinite(x)) return s + '.0';
+  return s;
+}
+
+const INT64_MIN = -(1n << 63n);
+const INT64_MAX = (1n << 63n) - 1n;
+
+/** Whether `n` fits Go's `int` (int64 on the platforms sops ships for). */
+export function isInt64(n: bigint): boolean {
+  return n >= INT64_MIN && n <= INT64_MAX;
+}
+
+/**
+ * Go `strconv.ParseInt(s, 10, 64)` / `Atoi`: optional sign, decimal digits,
+ * int64 range. Returns `undefined` when Go would return an error.
+ */
+export function parseGoInt(s: string): bigint | undefined {
+  if (!/^[+-]?[0-9]+$/.test(s)) return undefined;
+  const n = BigInt(s);
+  return isInt64(n) ? n : undefined;
+}
+
+/**
+ * Go `strconv.ParseFloat(s, 64)` for the forms sops writes and Go accepts:
+ * decimal and exponent forms, `Inf`/`Infinity`/`NaN` in any case with a sign,
+ * hex floats and `_` separators are not accepted (Go accepts `_` only with a
+ * base prefix). Returns `undefined` on error, including out of range.
+ */
+export function parseGoFloat(s: string): number | undefined {
+  const lower = s.toLowerCase();
+  if (/^[+-]?(inf|infinity)$/.test(lower)) return lower.startsWith('-') ? -Infinity : Infinity;
+  if (/^[+-]?nan$/.test(lower)) return NaN;
+  if (!/^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/.test(s)) return undefined;
+  const x = Number(s);
+  if (!Number.isFinite(x)) return undefined;
+  return x;
+}
+
+/** Go `strconv.ParseBool`. */
+export function parseGoBool(s: string): boolean | undefined {
+  switch (s) {
+    case '1': case 't': case 'T': case 'TRUE': case 'true': case 'True':
+      return true;
+    case '0': case 'f': case 'F': case 'FALSE': case 'false': case 'False':
+      return false;
+    default:
+      return undefined;
+  }
+}
