@@ -69,7 +69,9 @@ export type SopsErrorCode =
   /** Conflicting options. */
   | 'ERR_CONFLICTING_PARAMETERS'
   /** The input is larger or deeper than the configured limits. */
-  | 'ERR_LIMIT';
+  | 'ERR_LIMIT'
+  /** The format is not known or not supported by this build. */
+  | 'ERR_UNSUPPORTED_FORMAT';
 
 const defaultExit: Record<SopsErrorCode, number> = {
   ERR_PARSE: ExitCode.CouldNotReadInputFile,
@@ -86,6 +88,7 @@ const defaultExit: Record<SopsErrorCode, number> = {
   ERR_EMIT: ExitCode.ErrorDumpingTree,
   ERR_CONFLICTING_PARAMETERS: ExitCode.ErrorConflictingParameters,
   ERR_LIMIT: ExitCode.CouldNotReadInputFile,
+  ERR_UNSUPPORTED_FORMAT: ExitCode.ErrorGeneric,
 };
 
 /** Where in the input a parse error was found (1-based). */
@@ -100,6 +103,8 @@ export interface SopsErrorOptions {
   /** Override the exit code derived from the error code. */
   exitCode?: number;
   position?: SourcePosition;
+  /** The map keys leading to the value concerned (never the value). */
+  keyPath?: readonly string[];
 }
 
 /**
@@ -112,11 +117,14 @@ export class SopsError extends Error {
   /** The exit code Go sops uses for this failure. */
   readonly exitCode: number;
   readonly position: SourcePosition | undefined;
+  /** The map keys leading to the value concerned, when there is one. */
+  readonly keyPath: readonly string[] | undefined;
   constructor(code: SopsErrorCode, message: string, options: SopsErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.exitCode = options.exitCode ?? defaultExit[code];
     this.position = options.position;
+    this.keyPath = options.keyPath;
   }
 }
 

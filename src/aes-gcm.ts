@@ -1,0 +1,79 @@
+/**
+ * AES-256-GCM with sops's parameters (any IV length, 16-byte tag), through
+ * WebCrypto when the platform has it and `@noble/ciphers` otherwise. A test
+ * switch forces the fallback so both paths see the same vectors (as typage's
+ * `webCryptoFallback`).
+ * @module
+ */
+import { gcm } from '@noble/ciphers/aes.js';
+
+let forceNoble = false;
+
+/**
+ * Force the pure-JS AES-GCM path even where WebCrypto exists.
+ * @internal For tests: both paths must give the same bytes.
+ */
+export function _forceNobleAesGcm(on: boolean): void {
+  forceNoble = on;
+}
+
+function subtle(): SubtleCrypto | undefined {
+  if (forceNoble) return undefined;
+  const c = (globalThis as { crypto?: Crypto }).crypto;
+  return c?.subtle;
+}
+
+/** An AES-256-GCM key ready for many operations. */
+export interface AesGcmKey {
+  /** Returns ciphertext ‖ 16-byte tag. */
+  seal(iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Promise<Uint8Array>;
+  /** Takes ciphertext ‖ tag; throws on authentication failure. */
+  open(iv: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Promise<Uint8Array>;
+}
+
+/** Thrown by {@link AesGcmKey.open} when the tag does not verify. */
+export class AuthenticationError extends Error {
+  override name = 'AuthenticationError';
+  constructor() {
+    super('cipher: message authentication failed');
+  }
+}
+
+function buf(b: Uint8Array): Uint8Array<ArrayBuffer> {
+  return b as Uint8Array<ArrayBuffer>;
+}
+
+/** Prepare a 32-byte key. */
+export function aesGcmKey(key: Uint8Array): AesGcmKey {
+  if (key.length !== 32) throw new RangeError('data key must be 32 bytes, got ' + key.length);
+  const s = subtle();
+  if (s === undefined) {
+    return {
+      seal: async (iv, pt, aad) => gcm(key, iv, aad).encrypt(pt),
+      open: async (iv, ct, aad) => {
+        try {
+          return gcm(key, iv, aad).decrypt(ct);
+        } catch {
+          throw new AuthenticationError();
+        }
+      },
+    };
+  }
+  let cryptoKey: Promise<CryptoKey> | undefined;
+  const getKey = () => (cryptoKey ??= s.importKey('raw', buf(key.slice()), 'AES-GCM', false, ['encrypt', 'decrypt']));
+  return {
+    async seal(iv, pt, aad) {
+      const k = await getKey();
+      return new Uint8Array(await s.encrypt({ name: 'AES-GCM', iv: buf(iv), additionalData: buf(aad), tagLength: 128 }, k, buf(pt)));
+    },
+    async open(iv, ct, aad) {
+      const k = await getKey();
+      if (iv.length === 0 || ct.length < 16) throw new AuthenticationError();
+      try {
+        return new Uint8Array(await s.decrypt({ name: 'AES-GCM', iv: buf(iv), additionalData: buf(aad), tagLength: 128 }, k, buf(ct)));
+      } catch {
+        throw new AuthenticationError();
+      }
+    },
+  };
+}

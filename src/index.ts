@@ -1,0 +1,36 @@
+/**
+ * sops-ts: SOPS in TypeScript. Encrypt, decrypt and verify SOPS files
+ * byte-compatibly with Go sops, in Node and in browsers.
+ *
+ * The root entry is I/O-free (strings and bytes in, strings and bytes out).
+ * Files, environment variables and `.sops.yaml` live in `sops-ts/node`.
+ *
+ * @example
+ * ```ts
+ * import { encrypt, decrypt } from 'sops-ts';
+ * const enc = await encrypt('password: hunter2\n', { format: 'yaml', age: ['age1…'] });
+ * const yaml = await decrypt(enc, { format: 'yaml', ageIdentities: ['AGE-SECRET-KEY-1…'] });
+ * ```
+ * @module
+ */
+export {
+  decrypt,
+  decryptToBytes,
+  decryptDocument,
+  encrypt,
+  encryptToBytes,
+  formatFromFileName,
+  parseFormat,
+  storeFor,
+  type DecryptOptions,
+  type DecryptedDocument,
+  type EncryptOptions,
+} from './sops.js';
+export { Branch, Comment, SopsTime, isBranch, isList, type Key, type List, type Scalar, type TreeBranches, type TreeItem, type Value } from './tree.js';
+export { SopsError, MacMismatchError, NoDataKeyError, ExitCode, type SopsErrorCode, type SourcePosition } from './errors.js';
+export { SOPS_VERSION, metadataFromTree, metadataToTree, type Metadata, type KeyGroup, type KeyType, type StoredKey, type AgeStoredKey } from './metadata.js';
+export { getDataKey, storedKeyName, DEFAULT_DECRYPTION_ORDER, type MasterKeyIdentity, type MasterKeyRecipient, type GetDataKeyOptions } from './keysource.js';
+export { AgeIdentity, AgeRecipient, parseAgeIdentities, splitRecipients } from './keysources/age.js';
+export { ValueCipher, isEncryptedValue, parseEncryptedValue, type EncryptedValue, type Plaintext } from './cipher.js';
+export { shouldBeEncrypted, type SelectionRules } from './walk.js';
+export type { Format, Store, StoreOptions } from './stores/store.js';

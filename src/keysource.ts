@@ -1,0 +1,190 @@
+/**
+ * Master keys: the extension point through which the data key is wrapped for
+ * recipients and unwrapped with identities. It mirrors age's
+ * `Recipient`/`Identity` pair: a {@link MasterKeyRecipient} wraps, a
+ * {@link MasterKeyIdentity} unwraps, and an identity returns `null` for a
+ * stored key that is not its own and throws only when it is its own and
+ * fails. age lives in `keysources/age.ts`; PGP and the KMS kinds plug in the
+ * same way.
+ *
+ * @module
+ */
+import { NoDataKeyError } from './errors.js';
+import type { KeyType, Metadata, StoredKey } from './metadata.js';
+
+/** Wraps a data key for one master key (the "recipient" side). */
+export interface MasterKeyRecipient {
+  /** The metadata kind this recipient writes. */
+  readonly type: KeyType;
+  /** The key's display string (sops `ToString()`), e.g. the age recipient. */
+  readonly name: string;
+  /** Wrap `dataKey` (32 bytes, or a 33-byte Shamir share) and return the stored entry. */
+  wrap(dataKey: Uint8Array): Promise<StoredKey>;
+}
+
+/** Unwraps data keys (the "identity" side). */
+export interface MasterKeyIdentity {
+  /**
+   * Unwrap the data key from `key`. Returns `null` if this identity does not
+   * handle `key` (another kind, another recipient); throws only if it does and
+   * fails (the error message is reported per key, as sops does).
+   */
+  unwrap(key: StoredKey): Promise<Uint8Array | null>;
+}
+
+/** The display string of a stored key (sops `MasterKey.ToString()`). */
+export function storedKeyName(k: StoredKey): string {
+  switch (k.type) {
+    case 'age': return k.recipient;
+    case 'pgp': return k.fp;
+    case 'kms': return k.arn;
+    case 'gcp_kms': return k.resourceId;
+    case 'hckms': return k.keyId;
+    case 'azure_kv': return `${k.vaultUrl}/keys/${k.name}/${k.version}`;
+    case 'hc_vault': return `${k.vaultAddress}/v1/${k.enginePath}/keys/${k.keyName}`;
+  }
+}
+
+/** sops's default `--decryption-order`. */
+export const DEFAULT_DECRYPTION_ORDER: readonly string[] = ['age', 'pgp'];
+
+/** Stable sort of a group's keys by decryption order; kinds not listed go last. */
+function sortByOrder(group: readonly StoredKey[], order: readonly string[]): StoredKey[] {
+  const prio = (k: StoredKey) => {
+    const i = order.indexOf(k.type);
+    return i < 0 ? order.length : i;
+  };
+  return group.map((k, i) => ({ k, i })).sort((a, b) => prio(a.k) - prio(b.k) || a.i - b.i).map((x) => x.k);
+}
+
+/** Go `github.com/mitchellh/go-wordwrap` `WrapString`: break at spaces so lines stay within `lim` where words allow. */
+export function wordWrap(s: string, lim: number): string {
+  let out = '';
+  let current = 0;
+  let word = '';
+  let space = '';
+  const wlen = () => [...word].length;
+  const slen = () => [...space].length;
+  for (const ch of s) {
+    if (ch === '\n') {
+      if (word.length === 0) {
+        if (current + slen() > lim) current = 0;
+        else out += space;
+      } else {
+        out += space + word;
+      }
+      space = '';
+      word = '';
+      out += ch;
+      current = 0;
+    } else if (/\s/u.test(ch) && ch !== '\u00a0') {
+      if (space.length === 0 || word.length > 0) {
+        current += slen() + wlen();
+        out += space + word;
+        space = '';
+        word = '';
+      }
+      space += ch;
+    } else {
+      word += ch;
+      if (current + slen() + wlen() > lim && wlen() < lim) {
+        out += '\n';
+        current = 0;
+        space = '';
+      }
+    }
+  }
+  if (word.length === 0) {
+    if (current + slen() <= lim) out += space;
+  } else {
+    out += space + word;
+  }
+  return out;
+}
+
+function prefixLines(s: string, prefix: string): string {
+  return s.split('\n').map((l) => prefix + l).join('\n');
+}
+
+interface KeyFailure {
+  name: string;
+  errors: string[];
+}
+
+/** sops's `getDataKeyError.UserError()` text. */
+function dataKeyErrorText(groups: (KeyFailure[] | null)[], threshold: number): string {
+  const groupTexts = groups.map((failures, i) => {
+    if (failures === null) return `Group ${i}: SUCCESS`;
+    const keys = failures.map((f) => {
+      const msgs = f.errors.map((e) => {
+        const m = prefixLines(wordWrap(e, 60), '  | ');
+        return '-' + m.slice(1);
+      });
+      return `${f.name}: FAILED\n${prefixLines(msgs.join('\n\n'), '  ')}`;
+    });
+    return `Group ${i}: FAILED\n${prefixLines(keys.join('\n\n'), '  ')}`;
+  });
+  const ok = groups.filter((g) => g === null).length;
+  const trailer = threshold === 0
+    ? 'Recovery failed because no master key was able to decrypt the file. In order for SOPS to recover the file, at least one key has to be successful, but none were.'
+    : `Recovery failed because the file was encrypted with a Shamir threshold of ${threshold}, but only ${ok} part(s) were successfully recovered, one for each successful key group. In order for SOPS to recover the file, at least ${threshold} groups have to be successful. In order for a group to be successful, decryption has to succeed with any of the keys in that key group.`;
+  return `Failed to get the data key required to decrypt the SOPS file.\n\n${groupTexts.join('\n\n')}\n\n${wordWrap(trailer, 75)}`;
+}
+
+/** Options of {@link getDataKey}. */
+export interface GetDataKeyOptions {
+  /** Key kinds to try first, in order. Default: `['age', 'pgp']`. */
+  decryptionOrder?: readonly string[];
+  /** Combine Shamir shares (needed only for files with two or more key groups). */
+  combineShares?: (parts: Uint8Array[]) => Uint8Array;
+  /** Explains why a stored key had no identity (e.g. where keys were looked for). */
+  describeMissing?: (key: StoredKey) => string;
+}
+
+/**
+ * Recover the data key of a file (sops `GetDataKeyWithKeyServices`): each
+ * group in order, each key of a group by decryption order until one works.
+ * Throws {@link NoDataKeyError} with sops's report otherwise.
+ */
+export async function getDataKey(metadata: Metadata, identities: readonly MasterKeyIdentity[], options: GetDataKeyOptions = {}): Promise<Uint8Array> {
+  const order = options.decryptionOrder ?? DEFAULT_DECRYPTION_ORDER;
+  const parts: Uint8Array[] = [];
+  const report: (KeyFailure[] | null)[] = [];
+  for (const group of metadata.keyGroups) {
+    const failures: KeyFailure[] = [];
+    let part: Uint8Array | undefined;
+    for (const key of sortByOrder(group, order)) {
+      const errors: string[] = [];
+      for (const id of identities) {
+        try {
+          const r = await id.unwrap(key);
+          if (r !== null) {
+            part = r;
+            break;
+          }
+        } catch (e) {
+          errors.push(e instanceof Error ? e.message : String(e));
+        }
+      }
+      if (part !== undefined) break;
+      if (errors.length === 0) errors.push(options.describeMissing?.(key) ?? `no identity available for ${key.type} keys`);
+      failures.push({ name: storedKeyName(key), errors });
+    }
+    if (part !== undefined) {
+      parts.push(part);
+      report.push(null);
+    } else {
+      report.push(failures);
+    }
+  }
+  const fail = () => new NoDataKeyError(dataKeyErrorText(report, metadata.shamirThreshold));
+  if (metadata.keyGroups.length > 1) {
+    if (parts.length < Math.max(metadata.shamirThreshold, 1)) throw fail();
+    if (options.combineShares === undefined) {
+      throw new NoDataKeyError('This file uses Shamir secret sharing across key groups, which needs a share combiner (not available in this build)');
+    }
+    return options.combineShares(parts);
+  }
+  if (parts.length !== 1) throw fail();
+  return parts[0]!;
+}

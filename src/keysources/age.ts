@@ -1,0 +1,147 @@
+/**
+ * age master keys (sops `age/keysource.go`), through typage
+ * (`age-encryption`). The data key is age-encrypted to exactly one recipient
+ * per entry and stored ASCII-armored (64-column base64, trailing newline).
+ *
+ * I/O-free: where identities come from (env vars, key files, commands) is the
+ * node layer's business (`node/age-keys.ts`).
+ *
+ * @module
+ */
+import { Decrypter, Encrypter, armor } from 'age-encryption';
+import { SopsError } from '../errors.js';
+import type { MasterKeyIdentity, MasterKeyRecipient } from '../keysource.js';
+import type { AgeStoredKey, StoredKey } from '../metadata.js';
+
+const BECH32_CHARS = /^[qpzry9x8gf2tvdw0s3jn54khce6mua7l]+$/;
+
+/**
+ * Split a comma-separated recipient list as sops does (`MasterKeysFromRecipients`):
+ * split on `,`, trim each entry, and an empty input gives no recipients.
+ */
+export function splitRecipients(list: string): string[] {
+  if (list === '') return [];
+  return list.split(',').map((r) => r.trim());
+}
+
+/** Validate an X25519 recipient string (`age1…`). Throws `ERR_INVALID_KEY` with sops's wording. */
+export function checkAgeRecipient(recipient: string): void {
+  const r = recipient.trim();
+  if (r.startsWith('age1pq1')) return; // post-quantum hybrid: typage parses it
+  if (r.startsWith('age1')) {
+    const data = r.slice(4);
+    if (!BECH32_CHARS.test(data) || r.length !== 62) {
+      if (r.split('1').length > 2 && BECH32_CHARS.test(data.replace(/1/g, ''))) {
+        throw new SopsError('ERR_INVALID_KEY', 'failed to parse input as age key from age plugin: age plugins are not supported by sops-ts yet');
+      }
+      throw new SopsError('ERR_INVALID_KEY', 'failed to parse input as Bech32-encoded age public key: malformed recipient');
+    }
+    return;
+  }
+  if (r.startsWith('ssh-')) throw new SopsError('ERR_INVALID_KEY', 'failed to parse input as age-ssh public key: age SSH recipients are not supported by sops-ts yet');
+  throw new SopsError('ERR_INVALID_KEY', `failed to parse input, unknown recipient type: ${JSON.stringify(r.slice(0, 80))}`);
+}
+
+/** Wraps data keys for one age recipient. */
+export class AgeRecipient implements MasterKeyRecipient {
+  readonly type = 'age' as const;
+  readonly name: string;
+  constructor(recipient: string) {
+    this.name = recipient.trim();
+    checkAgeRecipient(this.name);
+  }
+  async wrap(dataKey: Uint8Array): Promise<AgeStoredKey> {
+    const e = new Encrypter();
+    try {
+      e.addRecipient(this.name);
+    } catch (err) {
+      throw new SopsError('ERR_INVALID_KEY', 'failed to parse input as Bech32-encoded age public key', { cause: err });
+    }
+    const file = await e.encrypt(dataKey);
+    return { type: 'age', recipient: this.name, enc: armor.encode(file) };
+  }
+}
+
+/**
+ * Parse an age identity file's text (sops `parseIdentities`): one identity a
+ * line; empty lines and lines starting with `#` skipped; a trailing `\r`
+ * dropped. With `multiplePerLine` (the `SOPS_AGE_KEY` variable since 3.13),
+ * every whitespace-separated word is an identity. Throws
+ * `ERR_INVALID_KEY` `unknown identity type` for anything else; the message
+ * never repeats the line (it may be a secret key).
+ */
+export function parseAgeIdentities(text: string, multiplePerLine = false): string[] {
+  const out: string[] = [];
+  for (let line of text.split('\n')) {
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    if (line === '' || line.startsWith('#')) continue;
+    const words = multiplePerLine ? line.split(/[\t\n\v\f\r \u0085\u00a0]+/).filter((w) => w !== '') : [line];
+    for (const w of words) {
+      if (w.startsWith('AGE-PLUGIN-')) throw new SopsError('ERR_INVALID_KEY', 'age plugin identities are not supported by sops-ts yet');
+      if (!w.startsWith('AGE-SECRET-KEY-PQ-1') && !w.startsWith('AGE-SECRET-KEY-1')) throw new SopsError('ERR_INVALID_KEY', 'unknown identity type');
+      out.push(w);
+    }
+  }
+  return out;
+}
+
+/** Context for error messages: where identities were looked for (sops `formatError`). */
+export interface AgeIdentityContext {
+  /** Errors met while loading identities. */
+  loadErrors?: string[];
+  /** Locations (env var names, paths) that were absent or empty. */
+  unusedLocations?: string[];
+}
+
+function formatLocations(unused: readonly string[]): string {
+  if (unused.length === 0) return '';
+  let s: string;
+  if (unused.length === 1) s = ` '${unused[0]}'`;
+  else if (unused.length === 2) s = `s '${unused[0]}' and '${unused[1]}'`;
+  else s = `s '${unused.slice(0, -1).join("', '")}', and '${unused[unused.length - 1]}'`;
+  return `. Did not find keys in location${s}.`;
+}
+
+/** sops's age error text: message, cause, load errors, unused locations. */
+export function formatAgeError(msg: string, cause: string | undefined, ctx: AgeIdentityContext = {}): string {
+  const load = ctx.loadErrors && ctx.loadErrors.length > 0 ? `. Errors while loading age identities: ${ctx.loadErrors.join('; ')}` : '';
+  return `${msg}${cause !== undefined ? ': ' + cause : ''}${load}${formatLocations(ctx.unusedLocations ?? [])}`;
+}
+
+/** Translate typage's error text into Go age's where they differ. */
+function ageErrorText(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  if (/no identity matched/i.test(m)) return 'no identity matched any of the recipients';
+  return m;
+}
+
+/** Unwraps age-wrapped data keys with a set of identities (`AGE-SECRET-KEY-1…`). */
+export class AgeIdentity implements MasterKeyIdentity {
+  readonly #identities: readonly string[];
+  readonly #ctx: AgeIdentityContext;
+  constructor(identities: readonly string[], context: AgeIdentityContext = {}) {
+    this.#identities = identities;
+    this.#ctx = context;
+  }
+  /** Number of identities held. */
+  get size(): number {
+    return this.#identities.length;
+  }
+  async unwrap(key: StoredKey): Promise<Uint8Array | null> {
+    if (key.type !== 'age') return null;
+    if (this.#identities.length === 0) throw new Error(formatAgeError('failed to load age identities', undefined, this.#ctx));
+    let file: Uint8Array;
+    try {
+      file = armor.decode(key.enc);
+    } catch (e) {
+      throw new Error(formatAgeError('failed to create reader for decrypting sops data key with age', `armor: ${e instanceof Error ? e.message : String(e)}`, this.#ctx));
+    }
+    const d = new Decrypter();
+    for (const id of this.#identities) d.addIdentity(id);
+    try {
+      return await d.decrypt(file);
+    } catch (e) {
+      throw new Error(formatAgeError('failed to create reader for decrypting sops data key with age', ageErrorText(e), this.#ctx));
+    }
+  }
+}

@@ -1,0 +1,226 @@
+/**
+ * Where age identities come from, exactly as sops looks them up
+ * (`age/keysource.go` `loadIdentities`): every source is read, in this order,
+ * and all identities found are tried.
+ *
+ * 1. SSH keys: `SOPS_AGE_SSH_PRIVATE_KEY_FILE`, `SOPS_AGE_SSH_PRIVATE_KEY_CMD`,
+ *    `~/.ssh/id_ed25519`, `~/.ssh/id_rsa` (reported as locations; native SSH
+ *    identities are not supported by sops-ts yet).
+ * 2. `SOPS_AGE_KEY`: the keys themselves, several per line allowed (3.13).
+ * 3. `SOPS_AGE_KEY_FILE`: a key file.
+ * 4. `SOPS_AGE_KEY_CMD`: a command (split like a shell, not run by one) whose
+ *    output is a key file; it runs with `SOPS_AGE_RECIPIENT` set.
+ * 5. `<user config dir>/sops/age/keys.txt`, when it exists.
+ *
+ * @module
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { AgeIdentity, parseAgeIdentities } from '../keysources/age.js';
+import type { MasterKeyIdentity } from '../keysource.js';
+import type { StoredKey } from '../metadata.js';
+
+/** The environment, as `process.env`. */
+export type Env = Record<string, string | undefined>;
+
+/** Go's `os` error text for a Node fs error. */
+export function goFsError(op: string, path: string, e: unknown): string {
+  const code = (e as { code?: string }).code;
+  const text: Record<string, string> = {
+    ENOENT: 'no such file or directory',
+    EACCES: 'permission denied',
+    EISDIR: 'is a directory',
+    ENOTDIR: 'not a directory',
+    ELOOP: 'too many levels of symbolic links',
+  };
+  return `${op} ${path}: ${(code && text[code]) ?? (e instanceof Error ? e.message : String(e))}`;
+}
+
+/**
+ * The user config directory as Go's `os.UserConfigDir` (plus sops's macOS
+ * `XDG_CONFIG_HOME` override). Throws where Go returns an error.
+ */
+export function userConfigDir(env: Env, platform: NodeJS.Platform = process.platform): string {
+  if (platform === 'win32') {
+    const d = env['AppData'] ?? env['APPDATA'];
+    if (!d) throw new Error('%AppData% is not defined');
+    return d;
+  }
+  if (platform === 'darwin') {
+    const x = env['XDG_CONFIG_HOME'];
+    if (x) return x;
+    const h = env['HOME'];
+    if (!h) throw new Error('$HOME is not defined');
+    return join(h, 'Library', 'Application Support');
+  }
+  const x = env['XDG_CONFIG_HOME'];
+  if (x) {
+    if (!x.startsWith('/')) throw new Error('path in $XDG_CONFIG_HOME is relative');
+    return x;
+  }
+  const h = env['HOME'];
+  if (!h) throw new Error('neither $XDG_CONFIG_HOME nor $HOME are defined');
+  return join(h, '.config');
+}
+
+/** The default age key file: `<user config dir>/sops/age/keys.txt`. */
+export function defaultAgeKeyFile(env: Env = process.env): string | undefined {
+  try {
+    return join(userConfigDir(env), 'sops', 'age', 'keys.txt');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Split a command line like `github.com/google/shlex` (quotes and backslashes; no shell). */
+export function shlexSplit(s: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let inWord = false;
+  let i = 0;
+  while (i < s.length) {
+    const c = s[i]!;
+    if (c === '\\' && i + 1 < s.length) {
+      cur += s[i + 1];
+      inWord = true;
+      i += 2;
+    } else if (c === "'") {
+      const j = s.indexOf("'", i + 1);
+      if (j < 0) throw new Error('EOF found when expecting closing quote');
+      cur += s.slice(i + 1, j);
+      inWord = true;
+      i = j + 1;
+    } else if (c === '"') {
+      i++;
+      while (i < s.length && s[i] !== '"') {
+        if (s[i] === '\\' && i + 1 < s.length && '"\\$`\n'.includes(s[i + 1]!)) i++;
+        cur += s[i];
+        i++;
+      }
+      if (i >= s.length) throw new Error('EOF found when expecting closing quote');
+      i++;
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) out.push(cur);
+      cur = '';
+      inWord = false;
+      i++;
+    } else if (c === '#' && !inWord) {
+      break; // shlex treats # as a comment at the start of a word
+    } else {
+      cur += c;
+      inWord = true;
+      i++;
+    }
+  }
+  if (inWord) out.push(cur);
+  return out;
+}
+
+interface Loaded {
+  identities: string[];
+  unused: string[];
+  errors: string[];
+}
+
+function readSource(location: string, text: string, multi: boolean, out: Loaded): void {
+  if (text.startsWith('age-encryption') || text.startsWith('-----BEGIN AGE')) {
+    out.errors.push(`failed to parse '${location}' age identities: passphrase-protected identity files are not supported by sops-ts yet`);
+    return;
+  }
+  try {
+    const ids = parseAgeIdentities(text, multi);
+    out.identities.push(...ids);
+    if (ids.length === 0) out.unused.push(location);
+  } catch (e) {
+    out.errors.push(`failed to parse '${location}' age identities: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** Load age identities for one recipient from the environment, as sops does. */
+export function loadAgeIdentities(recipient: string, env: Env = process.env): Loaded {
+  const out: Loaded = { identities: [], unused: [], errors: [] };
+  const home = env['HOME'] ?? homedir();
+  // SSH identity locations: reported like sops; SSH identities themselves come with a later version.
+  if (env['SOPS_AGE_SSH_PRIVATE_KEY_FILE'] === undefined) out.unused.push('SOPS_AGE_SSH_PRIVATE_KEY_FILE');
+  if (env['SOPS_AGE_SSH_PRIVATE_KEY_CMD'] === undefined) out.unused.push('SOPS_AGE_SSH_PRIVATE_KEY_CMD');
+  if (home) {
+    for (const f of ['id_ed25519', 'id_rsa']) {
+      const p = join(home, '.ssh', f);
+      if (!existsSync(p)) out.unused.push(p);
+    }
+  }
+  const sources: [string, string, boolean][] = [];
+  const key = env['SOPS_AGE_KEY'];
+  if (key !== undefined) sources.push(['SOPS_AGE_KEY', key, true]);
+  else out.unused.push('SOPS_AGE_KEY');
+  const file = env['SOPS_AGE_KEY_FILE'];
+  if (file !== undefined) {
+    try {
+      sources.push(['SOPS_AGE_KEY_FILE', readFileSync(file, 'utf8'), false]);
+    } catch (e) {
+      out.errors.push(`failed to open SOPS_AGE_KEY_FILE file: ${goFsError('open', file, e)}`);
+    }
+  } else out.unused.push('SOPS_AGE_KEY_FILE');
+  const cmd = env['SOPS_AGE_KEY_CMD'];
+  if (cmd !== undefined) {
+    try {
+      const args = shlexSplit(cmd);
+      if (args.length === 0) throw new Error('empty command');
+      const stdout = execFileSync(args[0]!, args.slice(1), {
+        env: { ...env, SOPS_AGE_RECIPIENT: recipient },
+        stdio: ['ignore', 'pipe', 'inherit'],
+        encoding: 'utf8',
+      });
+      sources.push(['SOPS_AGE_KEY_CMD', stdout, false]);
+    } catch (e) {
+      out.errors.push(`failed to execute command ${cmd}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    }
+  } else out.unused.push('SOPS_AGE_KEY_CMD');
+  let dir: string | undefined;
+  let dirError: unknown;
+  try {
+    dir = userConfigDir(env);
+  } catch (e) {
+    dirError = e;
+  }
+  if (dir === undefined) {
+    if (sources.length === 0) out.errors.push(`user config directory could not be determined: ${dirError instanceof Error ? dirError.message : String(dirError)}`);
+  } else {
+    const p = join(dir, 'sops', 'age', 'keys.txt');
+    try {
+      sources.push([p, readFileSync(p, 'utf8'), false]);
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'ENOENT') out.errors.push(`failed to open file: ${goFsError('open', p, e)}`);
+      else if (sources.length === 0) out.unused.push(p);
+    }
+  }
+  for (const [location, text, multi] of sources) readSource(location, text, multi, out);
+  return out;
+}
+
+/**
+ * An age identity backed by the environment: identities are loaded on first
+ * use for each recipient (the key command sees `SOPS_AGE_RECIPIENT`).
+ */
+export class EnvAgeIdentity implements MasterKeyIdentity {
+  readonly #env: Env;
+  readonly #cache = new Map<string, AgeIdentity>();
+  constructor(env: Env = process.env) {
+    this.#env = env;
+  }
+  async unwrap(key: StoredKey): Promise<Uint8Array | null> {
+    if (key.type !== 'age') return null;
+    // Without a key command, every recipient sees the same identities.
+    const cacheKey = this.#env['SOPS_AGE_KEY_CMD'] === undefined ? '' : key.recipient;
+    let id = this.#cache.get(cacheKey);
+    if (id === undefined) {
+      const loaded = loadAgeIdentities(key.recipient, this.#env);
+      id = new AgeIdentity(loaded.identities, { loadErrors: loaded.errors, unusedLocations: loaded.unused });
+      this.#cache.set(cacheKey, id);
+    }
+    return id.unwrap(key);
+  }
+}

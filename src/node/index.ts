@@ -1,0 +1,44 @@
+/**
+ * Node entry point: files, environment variables and key lookup as sops does
+ * them. The core (`sops-ts`) stays I/O-free.
+ *
+ * @example
+ * ```ts
+ * import { decryptFile } from 'sops-ts/node';
+ * const yaml = await decryptFile('secret.enc.yaml'); // keys from SOPS_AGE_KEY_FILE etc.
+ * ```
+ * @module
+ */
+import { readFile } from 'node:fs/promises';
+import { decryptToBytes, encryptToBytes, type DecryptOptions, type EncryptOptions } from '../sops.js';
+import { EnvAgeIdentity, type Env } from './age-keys.js';
+import { writeFileAtomic } from './files.js';
+
+export { EnvAgeIdentity, loadAgeIdentities, defaultAgeKeyFile, userConfigDir, shlexSplit, type Env } from './age-keys.js';
+export { writeFileAtomic } from './files.js';
+
+/** Options of {@link decryptFile}: those of `decrypt`, with `env` for key lookup. */
+export interface DecryptFileOptions extends Partial<DecryptOptions> {
+  /** Where to look for keys. Default: `process.env`. */
+  env?: Env;
+}
+
+/**
+ * Decrypt a file, with age identities found as sops finds them
+ * (`SOPS_AGE_KEY`, `SOPS_AGE_KEY_FILE`, `SOPS_AGE_KEY_CMD`, the default
+ * `keys.txt`). Returns the exact bytes `sops decrypt` prints.
+ */
+export async function decryptFile(path: string, options: DecryptFileOptions = {}): Promise<Uint8Array> {
+  const data = new Uint8Array(await readFile(path));
+  const { env, ...rest } = options;
+  return decryptToBytes(data, { fileName: path, ...rest, identities: [...(rest.identities ?? []), new EnvAgeIdentity(env ?? process.env)] });
+}
+
+/** Encrypt a file's contents and return the encrypted bytes (`output` given: write there atomically). */
+export async function encryptFile(path: string, options: Partial<EncryptOptions> & { output?: string } = {}): Promise<Uint8Array> {
+  const data = new Uint8Array(await readFile(path));
+  const { output, ...rest } = options;
+  const out = await encryptToBytes(data, { fileName: path, ...rest });
+  if (output !== undefined) writeFileAtomic(output, out);
+  return out;
+}

@@ -1,0 +1,60 @@
+/**
+ * The intermediate YAML node model of the YAML store, shaped like go-yaml
+ * v3's `yaml.Node` because sops's YAML store works on those nodes: it reads
+ * comments from their `HeadComment`/`LineComment`/`FootComment` fields and
+ * builds a node tree (with comments in the same fields) to emit.
+ *
+ * @module
+ */
+
+/** Node kinds, as go-yaml v3's `yaml.Kind`. */
+export type NodeKind = 'document' | 'sequence' | 'mapping' | 'scalar' | 'alias';
+
+/** Style flags, as go-yaml v3's `yaml.Style`. */
+export const Style = {
+  Tagged: 1,
+  DoubleQuoted: 2,
+  SingleQuoted: 4,
+  Literal: 8,
+  Folded: 16,
+  Flow: 32,
+} as const;
+
+/** A YAML node with the three comment slots go-yaml v3 keeps per node. */
+export interface YamlNode {
+  kind: NodeKind;
+  /** Short tag (`!!str`, `!!int`, …, or a custom `!foo`), `''` when none. */
+  tag: string;
+  /** Scalar text (decoded), or the anchor name of an alias. */
+  value: string;
+  /** Bit set of {@link Style}. */
+  style: number;
+  anchor: string;
+  /** The anchored node an alias points to. */
+  alias?: YamlNode;
+  headComment: string;
+  lineComment: string;
+  footComment: string;
+  content: YamlNode[];
+  /** 1-based position in the source (0 when built for emission). */
+  line: number;
+  column: number;
+}
+
+/** A new node with empty fields. */
+export function newNode(kind: NodeKind, init: Partial<YamlNode> = {}): YamlNode {
+  return {
+    kind,
+    tag: '',
+    value: '',
+    style: 0,
+    anchor: '',
+    headComment: '',
+    lineComment: '',
+    footComment: '',
+    content: [],
+    line: 0,
+    column: 0,
+    ...init,
+  };
+}
