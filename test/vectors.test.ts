@@ -14,6 +14,14 @@ import { loadManifest, readVector, vectorPath } from './helpers/sops.js';
 const manifest = loadManifest();
 const keyOf = (name: string) => parseAgeIdentities(readFileSync(vectorPath(manifest.keys[name]!.file), 'utf8'));
 const ok = manifest.vectors.filter((v) => v.expectError === null);
+
+// Where sops's own decrypt → re-encrypt cycle cannot give back its file,
+// neither can we. A plaintext `-0.0` is written by sops as `-0` (a float,
+// from the plain parse) but read back from the encrypted file as the int 0,
+// so the re-encrypted file says `0`. We assert exactly that difference.
+const REENCRYPT_DIFFERS: Record<string, (enc: string) => string> = Object.fromEntries(
+  ok.filter((v) => v.input.includes('negative-zero')).map((v) => [v.id, (enc: string) => enc.replace(/(?<=[:\[\s-])-0(?=\s*[,\n\]])/g, '0')]),
+);
 const counts = { decryptIdentical: 0, reencryptIdentical: 0 };
 
 afterAll(() => {
@@ -39,6 +47,12 @@ describe.each([
       expect(out.equals(dec)).toBe(true);
       counts.decryptIdentical++;
       const re = Buffer.from(await reencryptDocument(doc));
+      const fix = REENCRYPT_DIFFERS[v.id];
+      if (fix !== undefined) {
+        expect(re.toString('utf8')).not.toBe(enc.toString('utf8'));
+        expect(re.toString('utf8')).toBe(fix(enc.toString('utf8')));
+        return;
+      }
       expect(re.toString('utf8')).toBe(enc.toString('utf8'));
       counts.reencryptIdentical++;
     } finally {
