@@ -201,6 +201,8 @@ export async function encrypt(plaintext: string | Uint8Array, options: EncryptOp
 /** Encrypt, returning the exact bytes of the encrypted file. */
 export async function encryptToBytes(plaintext: string | Uint8Array, options: EncryptOptions): Promise<Uint8Array> {
   const format = resolveFormat(options.format, options.fileName);
+  // Recipients are checked first, as sops parses its key flags before reading the file.
+  const recipients: MasterKeyRecipient[] = [...(options.age ?? []).map((r) => new AgeRecipient(r)), ...(options.recipients ?? [])];
   const inStore = await storeFor(format);
   const branches = inStore.loadPlainFile(format === 'binary' ? toBytes(plaintext) : typeof plaintext === 'string' ? plaintext : toBytes(plaintext));
   if (branches.length === 0) throw new SopsError('ERR_ENCRYPT', 'File cannot be completely empty, it must contain at least one document', { exitCode: 92 });
@@ -209,7 +211,6 @@ export async function encryptToBytes(plaintext: string | Uint8Array, options: En
       throw new SopsError('ERR_ALREADY_ENCRYPTED', "The file you have provided contains a top-level entry called 'sops'. This is generally due to the file already being encrypted with SOPS.");
     }
   }
-  const recipients: MasterKeyRecipient[] = [...(options.age ?? []).map((r) => new AgeRecipient(r)), ...(options.recipients ?? [])];
   if (recipients.length === 0) throw new SopsError('ERR_NO_KEY', 'No master keys were provided, so sops can\'t encrypt the file.');
   // The binary store ignores the selection rules (sops ≥ 3.11) and writes none.
   let rules: SelectionRules;

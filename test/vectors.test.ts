@@ -22,11 +22,11 @@ const ok = manifest.vectors.filter((v) => v.expectError === null);
 const REENCRYPT_DIFFERS: Record<string, (enc: string) => string> = Object.fromEntries(
   ok.filter((v) => v.input.includes('negative-zero')).map((v) => [v.id, (enc: string) => enc.replace(/(?<=[:\[\s-])-0(?=\s*[,\n\]])/g, '0')]),
 );
-const counts = { decryptIdentical: 0, reencryptIdentical: 0 };
+const counts = { decryptIdentical: 0, reencryptIdentical: 0, knownDifferences: 0 };
 
 afterAll(() => {
   // Figures for the issue note.
-  console.log(`[vectors] sops ${manifest.sops.version}: ${ok.length} vectors; decrypt byte-identical ${counts.decryptIdentical}; re-encrypt byte-identical ${counts.reencryptIdentical} (each counted once per AES path)`);
+  console.log(`[vectors] sops ${manifest.sops.version}: ${ok.length} vectors; decrypt byte-identical ${counts.decryptIdentical}; re-encrypt byte-identical ${counts.reencryptIdentical}, -0 → 0 as sops itself ${counts.knownDifferences} (each counted once per AES path)`);
 });
 
 describe.each([
@@ -48,9 +48,9 @@ describe.each([
       counts.decryptIdentical++;
       const re = Buffer.from(await reencryptDocument(doc));
       const fix = REENCRYPT_DIFFERS[v.id];
-      if (fix !== undefined) {
-        expect(re.toString('utf8')).not.toBe(enc.toString('utf8'));
+      if (fix !== undefined && !re.equals(enc)) {
         expect(re.toString('utf8')).toBe(fix(enc.toString('utf8')));
+        counts.knownDifferences++;
         return;
       }
       expect(re.toString('utf8')).toBe(enc.toString('utf8'));

@@ -1,0 +1,793 @@
+/**
+ * A token scanner with go-yaml v3's token positions and comment capture.
+ *
+ * sops reads comments from the Head/Line/Foot fields go-yaml v3 fills in, and
+ * go-yaml decides those fields in its scanner: while skipping whitespace
+ * between tokens it collects comment blocks, splits them into "foot of the
+ * previous token" and "head of the next token" by blank lines and
+ * indentation, and moves block-end tokens before comments of the enclosing
+ * level. The result depends on exact token marks (index, line, column), so
+ * this scanner reproduces the libyaml/go-yaml token stream: indentation
+ * stack, simple keys, BLOCK-END placement, and the positions where each
+ * scalar scan stops. Scalar *values* are not decoded here: the parser takes
+ * them from the `yaml` package's CST (see `compose.ts`).
+ *
+ * @module
+ */
+
+/** A position, 0-based (as libyaml marks). */
+export interface Mark {
+  index: number;
+  line: number;
+  column: number;
+}
+
+export type TokenType =
+  | 'STREAM_START'
+  | 'STREAM_END'
+  | 'VERSION_DIRECTIVE'
+  | 'TAG_DIRECTIVE'
+  | 'DOCUMENT_START'
+  | 'DOCUMENT_END'
+  | 'BLOCK_SEQUENCE_START'
+  | 'BLOCK_MAPPING_START'
+  | 'BLOCK_END'
+  | 'FLOW_SEQUENCE_START'
+  | 'FLOW_SEQUENCE_END'
+  | 'FLOW_MAPPING_START'
+  | 'FLOW_MAPPING_END'
+  | 'BLOCK_ENTRY'
+  | 'FLOW_ENTRY'
+  | 'KEY'
+  | 'VALUE'
+  | 'ALIAS'
+  | 'ANCHOR'
+  | 'TAG'
+  | 'SCALAR';
+
+export type ScalarKind = 'plain' | 'single' | 'double' | 'literal' | 'folded';
+
+export interface Token {
+  type: TokenType;
+  start: Mark;
+  end: Mark;
+  /** Anchor/alias name, tag text, or scalar source offset key. */
+  value: string;
+  scalarKind?: ScalarKind;
+}
+
+/** A comment block as go-yaml's scanner queues it. */
+export interface CommentBlock {
+  scanMark: Mark;
+  tokenMark: Mark;
+  startMark: Mark;
+  endMark: Mark;
+  head: string;
+  line: string;
+  foot: string;
+}
+
+interface SimpleKey {
+  possible: boolean;
+  required: boolean;
+  tokenNumber: number;
+  mark: Mark;
+}
+
+/** Scanner failures (structure only; positions, never values). */
+export class ScanError extends Error {
+  override name = 'ScanError';
+  readonly mark: Mark;
+  constructor(message: string, mark: Mark) {
+    super(message);
+    this.mark = { ...mark };
+  }
+}
+
+const isBreakCh = (c: string | undefined): boolean =>
+  c === '\r' || c === '\n' || c === '\u0085' || c === '\u2028' || c === '\u2029';
+const isBlankCh = (c: string | undefined): boolean => c === ' ' || c === '\t';
+const isZ = (c: string | undefined): boolean => c === undefined || c === '\0';
+const isBreakZ = (c: string | undefined): boolean => isBreakCh(c) || isZ(c);
+const isBlankZ = (c: string | undefined): boolean => isBlankCh(c) || isBreakZ(c);
+const isAlpha = (c: string | undefined): boolean => c !== undefined && /^[0-9A-Za-z_-]$/.test(c);
+const URI_CHARS = /^[0-9A-Za-z_\-;/?:@&=+$,.!~*'()[\]%]$/;
+
+/**
+ * The scanner. Tokens are kept in one array (never dropped); `tokensParsed`
+ * counts those the parser has consumed, as go-yaml's queue head.
+ */
+export class Scanner {
+  readonly tokens: Token[] = [];
+  readonly comments: CommentBlock[] = [];
+  tokensParsed = 0;
+  private tokenAvailable = false;
+  private streamStartProduced = false;
+  private streamEndProduced = false;
+
+  private readonly s: string;
+  private pos = 0;
+  private mark: Mark = { index: 0, line: 0, column: 0 };
+  private newlines = 0;
+  private indent = -1;
+  private indents: number[] = [];
+  private flowLevel = 0;
+  private simpleKeyAllowed = false;
+  private simpleKeys: SimpleKey[] = [];
+  private simpleKeysByTok = new Map<number, number>();
+
+  constructor(src: string) {
+    this.s = src;
+  }
+
+  // ---- character access
+
+  private ch(k = 0): string | undefined {
+    return this.s[this.pos + k];
+  }
+
+  private curMark(): Mark {
+    return { ...this.mark };
+  }
+
+  /** libyaml `skip`: one character. */
+  private skip(): void {
+    if (!isBlankCh(this.ch())) this.newlines = 0;
+    const c = this.s.codePointAt(this.pos)!;
+    const w = c > 0xffff ? 2 : 1;
+    this.pos += w;
+    this.mark.index += w;
+    this.mark.column++;
+  }
+
+  /** libyaml `skip_line`: one line break (CRLF counts as two characters). */
+  private skipLine(): void {
+    if (this.ch() === '\r' && this.ch(1) === '\n') {
+      this.pos += 2;
+      this.mark.index += 2;
+      this.mark.column = 0;
+      this.mark.line++;
+      this.newlines++;
+    } else if (isBreakCh(this.ch())) {
+      this.pos += 1;
+      this.mark.index += 1;
+      this.mark.column = 0;
+      this.mark.line++;
+      this.newlines++;
+    }
+  }
+
+  /** libyaml `read_line`: like skipLine, but CRLF counts as one index step... and both as one line. */
+  private readLine(): void {
+    if (this.ch() === '\r' && this.ch(1) === '\n') {
+      this.pos += 2;
+      this.mark.index += 2;
+    } else if (isBreakCh(this.ch())) {
+      this.pos += 1;
+      this.mark.index += 1;
+    } else {
+      return;
+    }
+    this.mark.column = 0;
+    this.mark.line++;
+    this.newlines++;
+  }
+
+  // ---- queue
+
+  private insertToken(pos: number, token: Token): void {
+    if (pos < 0) this.tokens.push(token);
+    else this.tokens.splice(pos, 0, token);
+  }
+
+  /** The token at the parser's head, fetching as go-yaml does (two tokens of lookahead, more while a simple key is pending). */
+  peek(): Token {
+    if (!this.tokenAvailable) this.fetchMoreTokens();
+    return this.tokens[this.tokensParsed]!;
+  }
+
+  /** Consume the head token. */
+  skipToken(): void {
+    this.tokenAvailable = false;
+    this.streamEndProduced = this.tokens[this.tokensParsed]!.type === 'STREAM_END';
+    this.tokensParsed++;
+  }
+
+  get done(): boolean {
+    return this.streamEndProduced;
+  }
+
+  private fetchMoreTokens(): void {
+    for (;;) {
+      if (this.tokensParsed < this.tokens.length - 2) {
+        const idx = this.simpleKeysByTok.get(this.tokensParsed);
+        if (idx === undefined) break;
+        if (!this.simpleKeyIsValid(this.simpleKeys[idx]!)) break;
+      }
+      this.fetchNextToken();
+    }
+    this.tokenAvailable = true;
+  }
+
+  private simpleKeyIsValid(k: SimpleKey): boolean {
+    if (!k.possible) return false;
+    if (k.mark.line < this.mark.line || k.mark.index + 1024 < this.mark.index) {
+      if (k.required) throw new ScanError("while scanning a simple key: could not find expected ':'", k.mark);
+      k.possible = false;
+      return false;
+    }
+    return true;
+  }
+
+  private fetchNextToken(): void {
+    if (this.streamEndProduced || (this.tokens.length > 0 && this.tokens[this.tokens.length - 1]!.type === 'STREAM_END')) {
+      // Nothing after STREAM-END; the parser never asks for more.
+      return;
+    }
+    if (!this.streamStartProduced) {
+      this.indent = -1;
+      this.simpleKeys.push({ possible: false, required: false, tokenNumber: 0, mark: this.curMark() });
+      this.simpleKeyAllowed = true;
+      this.streamStartProduced = true;
+      this.insertToken(-1, { type: 'STREAM_START', start: this.curMark(), end: this.curMark(), value: '' });
+      return;
+    }
+    const scanMark = this.curMark();
+    this.scanToNextToken();
+    this.unrollIndent(this.mark.column, scanMark);
+
+    const c = this.ch();
+    if (isZ(c) && this.pos >= this.s.length) return this.fetchStreamEnd();
+    if (this.mark.column === 0 && c === '%') return this.fetchDirective();
+    if (this.mark.column === 0 && c === '-' && this.ch(1) === '-' && this.ch(2) === '-' && isBlankZ(this.ch(3))) {
+      return this.fetchDocumentIndicator('DOCUMENT_START');
+    }
+    if (this.mark.column === 0 && c === '.' && this.ch(1) === '.' && this.ch(2) === '.' && isBlankZ(this.ch(3))) {
+      return this.fetchDocumentIndicator('DOCUMENT_END');
+    }
+
+    let commentMark = this.curMark();
+    if (this.tokens.length > 0 && ((this.flowLevel === 0 && c === ':') || (this.flowLevel > 0 && c === ','))) {
+      // go-yaml: associate following comments with the prior token.
+      commentMark = { ...this.tokens[this.tokens.length - 1]!.start };
+    }
+
+    this.fetchToken(c);
+
+    if (this.tokens.length > 0 && this.tokens[this.tokens.length - 1]!.type === 'BLOCK_ENTRY') {
+      // Sequence indicators alone have no line comments; it becomes a head comment for what follows.
+      return;
+    }
+    this.scanLineComment(commentMark);
+  }
+
+  private fetchToken(c: string | undefined): void {
+    const n = this.ch(1);
+    switch (c) {
+      case '[':
+        return this.fetchFlowCollectionStart('FLOW_SEQUENCE_START');
+      case '{':
+        return this.fetchFlowCollectionStart('FLOW_MAPPING_START');
+      case ']':
+        return this.fetchFlowCollectionEnd('FLOW_SEQUENCE_END');
+      case '}':
+        return this.fetchFlowCollectionEnd('FLOW_MAPPING_END');
+      case ',':
+        return this.fetchFlowEntry();
+      default:
+        break;
+    }
+    if (c === '-' && isBlankZ(n)) return this.fetchBlockEntry();
+    if (c === '?' && (this.flowLevel > 0 || isBlankZ(n))) return this.fetchKey();
+    if (c === ':' && (this.flowLevel > 0 || isBlankZ(n))) return this.fetchValue();
+    if (c === '*') return this.fetchAnchor('ALIAS');
+    if (c === '&') return this.fetchAnchor('ANCHOR');
+    if (c === '!') return this.fetchTag();
+    if (c === '|' && this.flowLevel === 0) return this.fetchBlockScalar(true);
+    if (c === '>' && this.flowLevel === 0) return this.fetchBlockScalar(false);
+    if (c === "'") return this.fetchFlowScalar(true);
+    if (c === '"') return this.fetchFlowScalar(false);
+    if (
+      !(isBlankZ(c) || (c !== undefined && '-?:,[]{}#&*!|>\'"%@`'.includes(c))) ||
+      (c === '-' && !isBlankCh(n)) ||
+      (this.flowLevel === 0 && (c === '?' || c === ':') && !isBlankZ(n))
+    ) {
+      return this.fetchPlainScalar();
+    }
+    throw new ScanError('while scanning for the next token: found character that cannot start any token', this.mark);
+  }
+
+  // ---- simple keys, indentation
+
+  private saveSimpleKey(): void {
+    const required = this.flowLevel === 0 && this.indent === this.mark.column;
+    if (this.simpleKeyAllowed) {
+      const key: SimpleKey = { possible: true, required, tokenNumber: this.tokens.length, mark: this.curMark() };
+      this.removeSimpleKey();
+      this.simpleKeys[this.simpleKeys.length - 1] = key;
+      this.simpleKeysByTok.set(key.tokenNumber, this.simpleKeys.length - 1);
+    }
+  }
+
+  private removeSimpleKey(): void {
+    const k = this.simpleKeys[this.simpleKeys.length - 1]!;
+    if (k.possible) {
+      if (k.required) throw new ScanError("while scanning a simple key: could not find expected ':'", k.mark);
+      k.possible = false;
+      this.simpleKeysByTok.delete(k.tokenNumber);
+    }
+  }
+
+  private increaseFlowLevel(): void {
+    this.simpleKeys.push({ possible: false, required: false, tokenNumber: this.tokens.length, mark: this.curMark() });
+    this.flowLevel++;
+    if (this.flowLevel > 10000) throw new ScanError('while increasing flow level: exceeded max depth of 10000', this.mark);
+  }
+
+  private decreaseFlowLevel(): void {
+    if (this.flowLevel > 0) {
+      this.flowLevel--;
+      const k = this.simpleKeys.pop()!;
+      this.simpleKeysByTok.delete(k.tokenNumber);
+    }
+  }
+
+  private rollIndent(column: number, number: number, type: TokenType, mark: Mark): void {
+    if (this.flowLevel > 0) return;
+    if (this.indent < column) {
+      this.indents.push(this.indent);
+      this.indent = column;
+      if (this.indents.length > 10000) throw new ScanError('while increasing indent level: exceeded max depth of 10000', this.mark);
+      this.insertToken(number, { type, start: { ...mark }, end: { ...mark }, value: '' });
+    }
+  }
+
+  /**
+   * Pop indentation levels above `column`, appending BLOCK-END tokens. go-yaml
+   * places each BLOCK-END before the comments (seen since `scanMark`) that
+   * start at the column of the block being closed, so they become foot
+   * comments of that block rather than heads of what follows.
+   */
+  private unrollIndent(column: number, scanMark: Mark): void {
+    if (this.flowLevel > 0) return;
+    let blockMark: Mark = { ...scanMark, index: scanMark.index - 1 };
+    while (this.indent > column) {
+      let stopIndex = blockMark.index;
+      for (let i = this.comments.length - 1; i >= 0; i--) {
+        const c = this.comments[i]!;
+        if (c.endMark.index < stopIndex) break;
+        if (c.startMark.column === this.indent + 1) blockMark = { ...c.startMark };
+        stopIndex = c.scanMark.index;
+      }
+      this.insertToken(-1, { type: 'BLOCK_END', start: { ...blockMark }, end: { ...blockMark }, value: '' });
+      this.indent = this.indents.pop()!;
+    }
+  }
+
+  // ---- whitespace and comments
+
+  private scanToNextToken(): void {
+    const scanMark = this.curMark();
+    for (;;) {
+      if (this.mark.column === 0 && this.ch() === '\ufeff') this.skip();
+      while (this.ch() === ' ' || ((this.flowLevel > 0 || !this.simpleKeyAllowed) && this.ch() === '\t')) this.skip();
+
+      // go-yaml: a line comment right after "- " that is followed by more
+      // content on the next lines becomes a head comment.
+      if (this.comments.length > 0 && this.tokens.length > 1) {
+        const a = this.tokens[this.tokens.length - 2]!;
+        const b = this.tokens[this.tokens.length - 1]!;
+        const comment = this.comments[this.comments.length - 1]!;
+        if (a.type === 'BLOCK_SEQUENCE_START' && b.type === 'BLOCK_ENTRY' && comment.line.length > 0 && !isBreakCh(this.ch())) {
+          comment.head = comment.line;
+          comment.line = '';
+          if (comment.startMark.line === this.mark.line - 1) comment.tokenMark = this.curMark();
+        }
+      }
+
+      if (this.ch() === '#') this.scanComments(scanMark);
+
+      if (isBreakCh(this.ch())) {
+        this.skipLine();
+        if (this.flowLevel === 0) this.simpleKeyAllowed = true;
+      } else {
+        break;
+      }
+    }
+  }
+
+  /** go-yaml `yaml_parser_scan_line_comment`: a comment on the rest of the current line. */
+  private scanLineComment(tokenMark: Mark): void {
+    if (this.newlines > 0) return;
+    let peek = 0;
+    while (isBlankCh(this.ch(peek))) peek++;
+    if (this.ch(peek) !== '#') return;
+    while (this.pos < this.s.length && peek > 0) {
+      this.skip();
+      peek--;
+    }
+    const start = this.curMark();
+    let text = '';
+    while (!isBreakZ(this.ch()) || (this.ch() === '\0' && this.pos < this.s.length)) {
+      if (this.pos >= this.s.length) break;
+      text += this.readChar();
+    }
+    if (text.length > 0) {
+      this.comments.push({ scanMark: start, tokenMark: { ...tokenMark }, startMark: start, endMark: start, head: '', line: text, foot: '' });
+    }
+  }
+
+  private readChar(): string {
+    const c = this.s.codePointAt(this.pos)!;
+    const ch = String.fromCodePoint(c);
+    this.skip();
+    return ch;
+  }
+
+  /**
+   * go-yaml `yaml_parser_scan_comments`: the comment lines starting here, split
+   * into foot comments of the previous token and a head comment for the next.
+   */
+  private scanComments(scanMarkIn: Mark): void {
+    let scanMark = { ...scanMarkIn };
+    let token = this.tokens[this.tokens.length - 1]!;
+    if (token.type === 'FLOW_ENTRY' && this.tokens.length > 1) token = this.tokens[this.tokens.length - 2]!;
+    let tokenMark = { ...token.start };
+    let startMark: Mark = { index: 0, line: 0, column: 0 };
+    let nextIndent = Math.max(this.indent, 0);
+    let recentEmpty = false;
+    let firstEmpty = this.newlines <= 1;
+    let line = this.mark.line;
+    let column = this.mark.column;
+    let text = '';
+    let footLine = -1;
+    if (scanMark.line > 0) {
+      footLine = this.mark.line - this.newlines + 1;
+      if (this.newlines === 0 && this.mark.column > 1) footLine++;
+    }
+    let peek = 0;
+    for (; peek < 512; peek++) {
+      // Past the end of input, libyaml's buffer holds NULs.
+      const c = this.pos + peek < this.s.length ? this.s[this.pos + peek]! : '\0';
+      column++;
+      if (isBlankCh(c)) continue;
+      const closeFlow = this.flowLevel > 0 && (c === ']' || c === '}');
+      if (closeFlow || isBreakZ(c)) {
+        if (closeFlow || !recentEmpty) {
+          if (closeFlow || (firstEmpty && ((startMark.line === footLine && token.type !== 'VALUE') || startMark.column - 1 < nextIndent))) {
+            if (text.length > 0) {
+              if (startMark.column - 1 < nextIndent) tokenMark = { ...startMark };
+              const end = { index: this.mark.index + peek, line, column };
+              this.comments.push({ scanMark, tokenMark, startMark, endMark: end, head: '', line: '', foot: text });
+              scanMark = { ...end };
+              tokenMark = { ...scanMark };
+              text = '';
+            }
+          } else if (text.length > 0 && c !== '\0') {
+            text += '\n';
+          }
+        }
+        if (!isBreakCh(c)) break;
+        firstEmpty = false;
+        recentEmpty = true;
+        column = 0;
+        line++;
+        continue;
+      }
+      if (text.length > 0 && (closeFlow || (column - 1 < nextIndent && column !== startMark.column))) {
+        const end = { index: this.mark.index + peek, line, column };
+        this.comments.push({ scanMark, tokenMark, startMark, endMark: end, head: '', line: '', foot: text });
+        scanMark = { ...end };
+        tokenMark = { ...scanMark };
+        text = '';
+      }
+      if (c !== '#') break;
+      if (text.length === 0) startMark = { index: this.mark.index + peek, line, column };
+      else text += '\n';
+      recentEmpty = false;
+      // Consume up to and including the comment line's text.
+      const seen = this.mark.index + peek;
+      for (;;) {
+        if (this.pos >= this.s.length) break;
+        const d = this.ch();
+        if (isBreakZ(d)) {
+          if (this.mark.index >= seen) break;
+          this.skipLine();
+        } else if (this.mark.index >= seen) {
+          text += this.readChar();
+        } else {
+          this.skip();
+        }
+      }
+      peek = 0;
+      column = 0;
+      line = this.mark.line;
+      nextIndent = Math.max(this.indent, 0);
+    }
+    if (text.length > 0) {
+      const end = { index: this.mark.index + peek - 1, line, column };
+      this.comments.push({ scanMark, tokenMark: { ...startMark }, startMark, endMark: end, head: text, line: '', foot: '' });
+    }
+  }
+
+  // ---- token fetchers
+
+  private fetchStreamEnd(): void {
+    if (this.mark.column !== 0) {
+      this.mark.column = 0;
+      this.mark.line++;
+    }
+    this.unrollIndent(-1, this.curMark());
+    this.removeSimpleKey();
+    this.simpleKeyAllowed = false;
+    this.insertToken(-1, { type: 'STREAM_END', start: this.curMark(), end: this.curMark(), value: '' });
+  }
+
+  private fetchDirective(): void {
+    this.unrollIndent(-1, this.curMark());
+    this.removeSimpleKey();
+    this.simpleKeyAllowed = false;
+    const start = this.curMark();
+    let text = '';
+    while (!isBreakZ(this.ch()) && this.pos < this.s.length) {
+      if (this.ch() === '#' && isBlankCh(this.s[this.pos - 1])) break;
+      text += this.readChar();
+    }
+    text = text.trimEnd();
+    const type: TokenType = text.startsWith('%YAML') ? 'VERSION_DIRECTIVE' : 'TAG_DIRECTIVE';
+    // go-yaml discards comments on directive lines; eat them.
+    while (!isBreakZ(this.ch()) && this.pos < this.s.length) this.skip();
+    if (isBreakCh(this.ch())) this.skipLine();
+    this.insertToken(-1, { type, start, end: this.curMark(), value: text });
+  }
+
+  private fetchDocumentIndicator(type: TokenType): void {
+    this.unrollIndent(-1, this.curMark());
+    this.removeSimpleKey();
+    this.simpleKeyAllowed = false;
+    const start = this.curMark();
+    this.skip();
+    this.skip();
+    this.skip();
+    this.insertToken(-1, { type, start, end: this.curMark(), value: '' });
+  }
+
+  private fetchFlowCollectionStart(type: TokenType): void {
+    this.saveSimpleKey();
+    this.increaseFlowLevel();
+    this.simpleKeyAllowed = true;
+    const start = this.curMark();
+    this.skip();
+    this.insertToken(-1, { type, start, end: this.curMark(), value: '' });
+  }
+
+  private fetchFlowCollectionEnd(type: TokenType): void {
+    this.removeSimpleKey();
+    this.decreaseFlowLevel();
+    this.simpleKeyAllowed = false;
+    const start = this.curMark();
+    this.skip();
+    this.insertToken(-1, { type, start, end: this.curMark(), value: '' });
+  }
+
+  private fetchFlowEntry(): void {
+    this.removeSimpleKey();
+    this.simpleKeyAllowed = true;
+    const start = this.curMark();
+    this.skip();
+    this.insertToken(-1, { type: 'FLOW_ENTRY', start, end: this.curMark(), value: '' });
+  }
+
+  private fetchBlockEntry(): void {
+    if (this.flowLevel === 0) {
+      if (!this.simpleKeyAllowed) throw new ScanError('block sequence entries are not allowed in this context', this.mark);
+      this.rollIndent(this.mark.column, -1, 'BLOCK_SEQUENCE_START', this.curMark());
+    }
+    this.removeSimpleKey();
+    this.simpleKeyAllowed = true;
+    const start = this.curMark();
+    this.skip();
+    this.insertToken(-1, { type: 'BLOCK_ENTRY', start, end: this.curMark(), value: '' });
+  }
+
+  private fetchKey(): void {
+    if (this.flowLevel === 0) {
+      if (!this.simpleKeyAllowed) throw new ScanError('mapping keys are not allowed in this context', this.mark);
+      this.rollIndent(this.mark.column, -1, 'BLOCK_MAPPING_START', this.curMark());
+    }
+    this.removeSimpleKey();
+    this.simpleKeyAllowed = this.flowLevel === 0;
+    const start = this.curMark();
+    this.skip();
+    this.insertToken(-1, { type: 'KEY', start, end: this.curMark(), value: '' });
+  }
+
+  private fetchValue(): void {
+    const k = this.simpleKeys[this.simpleKeys.length - 1]!;
+    if (this.simpleKeyIsValid(k)) {
+      this.insertToken(k.tokenNumber, { type: 'KEY', start: { ...k.mark }, end: { ...k.mark }, value: '' });
+      this.rollIndent(k.mark.column, k.tokenNumber, 'BLOCK_MAPPING_START', k.mark);
+      k.possible = false;
+      this.simpleKeysByTok.delete(k.tokenNumber);
+      this.simpleKeyAllowed = false;
+    } else {
+      if (this.flowLevel === 0) {
+        if (!this.simpleKeyAllowed) throw new ScanError('mapping values are not allowed in this context', this.mark);
+        this.rollIndent(this.mark.column, -1, 'BLOCK_MAPPING_START', this.curMark());
+      }
+      this.simpleKeyAllowed = this.flowLevel === 0;
+    }
+    const start = this.curMark();
+    this.skip();
+    this.insertToken(-1, { type: 'VALUE', start, end: this.curMark(), value: '' });
+  }
+
+  private fetchAnchor(type: 'ALIAS' | 'ANCHOR'): void {
+    this.saveSimpleKey();
+    this.simpleKeyAllowed = false;
+    const start = this.curMark();
+    this.skip();
+    let name = '';
+    while (isAlpha(this.ch())) name += this.readChar();
+    const c = this.ch();
+    if (name.length === 0 || !(isBlankZ(c) || (c !== undefined && '?:,]}%@`'.includes(c)))) {
+      throw new ScanError(`while scanning an ${type === 'ANCHOR' ? 'anchor' : 'alias'}: did not find expected alphabetic or numeric character`, start);
+    }
+    this.insertToken(-1, { type, start, end: this.curMark(), value: name });
+  }
+
+  private fetchTag(): void {
+    this.saveSimpleKey();
+    this.simpleKeyAllowed = false;
+    const start = this.curMark();
+    let text = '';
+    if (this.ch(1) === '<') {
+      while (this.pos < this.s.length && this.ch() !== '>' && !isBlankZ(this.ch())) text += this.readChar();
+      if (this.ch() === '>') text += this.readChar();
+    } else {
+      text += this.readChar();
+      while (this.pos < this.s.length && URI_CHARS.test(this.ch()!)) text += this.readChar();
+    }
+    if (!isBlankZ(this.ch()) && !(this.flowLevel > 0 && this.ch() === ',')) {
+      throw new ScanError("while scanning a tag: did not find expected whitespace or line break", start);
+    }
+    this.insertToken(-1, { type: 'TAG', start, end: this.curMark(), value: text });
+  }
+
+  private fetchBlockScalar(literal: boolean): void {
+    this.removeSimpleKey();
+    this.simpleKeyAllowed = true;
+    const start = this.curMark();
+    this.skip();
+    let increment = 0;
+    const readIndicators = (): void => {
+      for (let i = 0; i < 2; i++) {
+        const c = this.ch();
+        if (c === '+' || c === '-') this.skip();
+        else if (c !== undefined && c >= '1' && c <= '9') {
+          increment = Number(c);
+          this.skip();
+        } else if (c === '0') {
+          throw new ScanError('while scanning a block scalar: found an indentation indicator equal to 0', start);
+        }
+      }
+    };
+    readIndicators();
+    while (isBlankCh(this.ch())) this.skip();
+    if (this.ch() === '#') {
+      this.scanLineComment(start);
+      while (!isBreakZ(this.ch()) && this.pos < this.s.length) this.skip();
+    }
+    if (!isBreakZ(this.ch()) && this.pos < this.s.length) {
+      throw new ScanError('while scanning a block scalar: did not find expected comment or line break', start);
+    }
+    if (isBreakCh(this.ch())) this.skipLine();
+    let indent = 0;
+    if (increment > 0) indent = this.indent >= 0 ? this.indent + increment : increment;
+    indent = this.blockScalarBreaks(indent, start);
+    while (this.mark.column === indent && this.pos < this.s.length) {
+      while (!isBreakZ(this.ch()) && this.pos < this.s.length) this.readChar();
+      this.readLine();
+      indent = this.blockScalarBreaks(indent, start);
+    }
+    this.insertToken(-1, { type: 'SCALAR', start, end: this.curMark(), value: '', scalarKind: literal ? 'literal' : 'folded' });
+  }
+
+  private blockScalarBreaks(indentIn: number, start: Mark): number {
+    let indent = indentIn;
+    let maxIndent = 0;
+    for (;;) {
+      while ((indent === 0 || this.mark.column < indent) && this.ch() === ' ') this.skip();
+      if (this.mark.column > maxIndent) maxIndent = this.mark.column;
+      if ((indent === 0 || this.mark.column < indent) && this.ch() === '\t') {
+        throw new ScanError('while scanning a block scalar: found a tab character where an indentation space is expected', start);
+      }
+      if (!isBreakCh(this.ch())) break;
+      this.readLine();
+    }
+    if (indent === 0) {
+      indent = Math.max(maxIndent, this.indent + 1, 1);
+    }
+    return indent;
+  }
+
+  private fetchFlowScalar(single: boolean): void {
+    this.saveSimpleKey();
+    this.simpleKeyAllowed = false;
+    const start = this.curMark();
+    this.skip();
+    for (;;) {
+      if (this.pos >= this.s.length) throw new ScanError('while scanning a quoted scalar: found unexpected end of stream', start);
+      const c = this.ch();
+      if (
+        this.mark.column === 0 &&
+        ((c === '-' && this.ch(1) === '-' && this.ch(2) === '-') || (c === '.' && this.ch(1) === '.' && this.ch(2) === '.')) &&
+        isBlankZ(this.ch(3))
+      ) {
+        throw new ScanError('while scanning a quoted scalar: found unexpected document indicator', start);
+      }
+      if (single && c === "'" && this.ch(1) === "'") {
+        this.skip();
+        this.skip();
+      } else if (single && c === "'") {
+        break;
+      } else if (!single && c === '"') {
+        break;
+      } else if (!single && c === '\\' && isBreakCh(this.ch(1))) {
+        this.skip();
+        this.skipLine();
+      } else if (!single && c === '\\') {
+        this.skip();
+        this.skip();
+      } else if (isBreakCh(c)) {
+        this.readLine();
+      } else {
+        this.skip();
+      }
+    }
+    this.skip();
+    this.insertToken(-1, { type: 'SCALAR', start, end: this.curMark(), value: '', scalarKind: single ? 'single' : 'double' });
+  }
+
+  private fetchPlainScalar(): void {
+    this.saveSimpleKey();
+    this.simpleKeyAllowed = false;
+    const start = this.curMark();
+    let end = this.curMark();
+    const indent = this.indent + 1;
+    let leadingBlanks = false;
+    for (;;) {
+      const c = this.ch();
+      if (
+        this.mark.column === 0 &&
+        ((c === '-' && this.ch(1) === '-' && this.ch(2) === '-') || (c === '.' && this.ch(1) === '.' && this.ch(2) === '.')) &&
+        isBlankZ(this.ch(3))
+      ) {
+        break;
+      }
+      if (c === '#') break;
+      while (!isBlankZ(this.ch()) && this.pos < this.s.length) {
+        const d = this.ch();
+        if ((d === ':' && isBlankZ(this.ch(1))) || (this.flowLevel > 0 && d !== undefined && ',?[]{}'.includes(d))) break;
+        if (leadingBlanks) leadingBlanks = false;
+        this.readChar();
+        end = this.curMark();
+      }
+      if (!(isBlankCh(this.ch()) || isBreakCh(this.ch()))) break;
+      while (isBlankCh(this.ch()) || isBreakCh(this.ch())) {
+        if (isBlankCh(this.ch())) {
+          if (leadingBlanks && this.mark.column < indent && this.ch() === '\t') {
+            throw new ScanError('while scanning a plain scalar: found a tab character that violates indentation', start);
+          }
+          this.skip();
+        } else {
+          this.readLine();
+          leadingBlanks = true;
+        }
+      }
+      if (this.flowLevel === 0 && this.mark.column < indent) break;
+    }
+    if (leadingBlanks) this.simpleKeyAllowed = true;
+    this.insertToken(-1, { type: 'SCALAR', start, end, value: '', scalarKind: 'plain' });
+  }
+}

@@ -1,0 +1,38 @@
+// The core is I/O-free and web-standard: no `node:` imports and no `process`
+// outside src/node and src/cli (tsconfig.core.json also type-checks it
+// without Node's types). The package's exports resolve to built files.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from './helpers/sops.js';
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+describe('package boundaries', () => {
+  const src = join(REPO_ROOT, 'src');
+  const core = files(src).filter((f) => !/[/\\](node|cli)[/\\]/.test(relative(src, f)));
+
+  it('core files import nothing from node: and do not touch process', () => {
+    expect(core.length).toBeGreaterThan(10);
+    for (const f of core) {
+      const text = readFileSync(f, 'utf8');
+      expect({ f, node: /from ['"]node:|require\(/.test(text) }).toEqual({ f, node: false });
+      expect({ f, process: /\bprocess\./.test(text) }).toEqual({ f, process: false });
+    }
+  });
+
+  it('every export of package.json points at a built file with types', () => {
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { exports: Record<string, string | { types: string; default: string }> };
+    for (const [name, target] of Object.entries(pkg.exports)) {
+      if (typeof target === 'string') continue;
+      expect(Object.keys(target)[0], name).toBe('types');
+      expect(statSync(join(REPO_ROOT, target.default)).isFile(), name).toBe(true);
+      expect(statSync(join(REPO_ROOT, target.types)).isFile(), name).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,124 @@
+// The CLI as users run it: the README's main job through the built bin, and
+// decrypt/encrypt with sops's flags, exit codes and messages. Where the real
+// sops is installed, its exit code and stderr for the same case are compared.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../src/cli/main.js';
+import { REPO_ROOT, cleanHomeDir, findSops, loadManifest, readVector, runSops, vectorPath } from './helpers/sops.js';
+
+const manifest = loadManifest();
+const key1 = vectorPath(manifest.keys['age-1']!.file);
+const r1 = manifest.keys['age-1']!.recipient;
+const dir = mkdtempSync(join(tmpdir(), 'sops-ts-cli-'));
+const home = cleanHomeDir(); // the same empty HOME the sops runs get, so paths in messages agree
+
+async function run(args: string[], env: Record<string, string> = {}) {
+  const out: (Uint8Array | string)[] = [];
+  let err = '';
+  const code = await main(args, {
+    stdout: (d) => out.push(d),
+    stderr: (d) => (err += d),
+    env: { HOME: home, PATH: process.env.PATH, ...env },
+    cwd: REPO_ROOT,
+  });
+  return { code, stdout: Buffer.concat(out.map((d) => (typeof d === 'string' ? Buffer.from(d) : Buffer.from(d)))), stderr: err };
+}
+
+const sops = findSops();
+
+/** Same exit code and stderr as Go sops for the same arguments (when it is installed). */
+async function sameAsSops(args: string[], env: Record<string, string> = {}) {
+  const ours = await run(args, env);
+  if (sops !== undefined) {
+    const theirs = runSops(args, { env, cwd: REPO_ROOT });
+    expect(ours.code).toBe(theirs.code);
+    expect(ours.stderr).toBe(theirs.stderr);
+  }
+  return ours;
+}
+
+describe('README main job', () => {
+  it('npx sops-ts decrypt examples/secret.enc.yaml with the example key', () => {
+    const binJs = join(REPO_ROOT, 'bin', 'sops-ts.js');
+    expect(existsSync(join(REPO_ROOT, 'dist', 'cli', 'main.js'))).toBe(true); // npm test builds first
+    const r = spawnSync(process.execPath, [binJs, 'decrypt', 'examples/secret.enc.yaml'], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH, HOME: home, SOPS_AGE_KEY_FILE: 'examples/age.key' },
+    });
+    expect(r.stderr.toString()).toBe('');
+    expect(r.status).toBe(0);
+    const out = r.stdout.toString();
+    expect(out).toContain('kind: Secret');
+    expect(out).toMatch(/postgres-password: \S+/);
+    expect(out).not.toContain('ENC[');
+  });
+});
+
+describe('sops-ts decrypt / encrypt', () => {
+  const v = manifest.vectors.find((x) => x.format === 'yaml' && x.setting === 'encrypted_regex' && x.recipients.length === 1 && x.expectError === null)!;
+
+  it('decrypt prints what sops decrypt prints', async () => {
+    const r = await run(['decrypt', join('vectors', v.encrypted)], { SOPS_AGE_KEY_FILE: key1 });
+    expect(r.code).toBe(0);
+    expect(r.stdout.equals(readVector(v.decrypted))).toBe(true);
+    const legacy = await run(['-d', join('vectors', v.encrypted)], { SOPS_AGE_KEY: readFileSync(key1, 'utf8') });
+    expect(legacy.stdout.equals(readVector(v.decrypted))).toBe(true);
+  });
+
+  it('encrypt then decrypt, with --output and type flags', async () => {
+    const plain = join(dir, 'plain.txt');
+    writeFileSync(plain, '{"a": 1, "data": {"x": "y"}}');
+    const out = join(dir, 'out.enc.json');
+    const e = await run(['encrypt', '--age', r1, '--encrypted-regex', '^data$', '--input-type', 'json', '--output', out, plain]);
+    expect(e.stderr).toBe('');
+    expect(e.code).toBe(0);
+    const text = readFileSync(out, 'utf8');
+    expect(text).toContain('"a": 1');
+    expect(text).toContain('"encrypted_regex": "^data$"');
+    const d = await run(['decrypt', out], { SOPS_AGE_KEY_FILE: key1 });
+    expect(d.stdout.toString()).toBe('{\n\t"a": 1,\n\t"data": {\n\t\t"x": "y"\n\t}\n}\n');
+    if (sops !== undefined) {
+      const s = runSops(['decrypt', out], { env: { SOPS_AGE_KEY_FILE: key1 } });
+      expect(s.code).toBe(0);
+      expect(s.stdout.equals(d.stdout)).toBe(true);
+    }
+  });
+
+  it('SOPS_AGE_RECIPIENTS and --in-place', async () => {
+    const f = join(dir, 'inplace.yaml');
+    writeFileSync(f, 'password: hunter2\n');
+    expect((await run(['encrypt', '-i', f], { SOPS_AGE_RECIPIENTS: r1 })).code).toBe(0);
+    expect(readFileSync(f, 'utf8')).toMatch(/^password: ENC\[AES256_GCM,/);
+    expect((await run(['decrypt', '--in-place', f], { SOPS_AGE_KEY_FILE: key1 })).code).toBe(0);
+    expect(readFileSync(f, 'utf8')).toBe('password: hunter2\n');
+  });
+
+  it.each([
+    ['no key available', () => ['decrypt', join('vectors', v.encrypted)], {}],
+    ['a plaintext file', () => ['decrypt', join('vectors', v.input)], { SOPS_AGE_KEY_FILE: key1 }],
+    ['a missing file', () => ['decrypt', 'vectors/does-not-exist.yaml'], {}],
+    ['an encrypted file to encrypt again', () => ['encrypt', '--age', r1, join('vectors', v.encrypted)], {}],
+    ['conflicting rules', () => ['encrypt', '--age', r1, '--encrypted-regex', 'a', '--unencrypted-suffix', 'b', join('vectors', v.input)], {}],
+    ['no recipients', () => ['encrypt', join('vectors', v.input)], {}],
+    ['a bogus recipient', () => ['encrypt', '--age', 'bogus', join('vectors', v.input)], {}],
+  ] as const)('%s: same exit code and message as sops', async (_name, args, env) => {
+    const r = await sameAsSops([...args()], { ...env });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.length).toBeGreaterThan(0);
+  });
+
+  it('tampering: MAC mismatch exits 51, a flipped value 25', async () => {
+    const enc = readVector(v.encrypted).toString();
+    const t1 = join(dir, 'tampered.enc.yaml');
+    writeFileSync(t1, enc.replace(/^kind: Secret$/m, 'kind: Secreu'));
+    const a = await sameAsSops(['decrypt', t1], { SOPS_AGE_KEY_FILE: key1 });
+    expect(a.code === 51 || enc.indexOf('kind: Secret') < 0).toBe(true);
+    const t2 = join(dir, 'flipped.enc.yaml');
+    writeFileSync(t2, enc.replace(/data:([A-Za-z0-9+/])/, (_m, c: string) => `data:${c === 'A' ? 'B' : 'A'}`));
+    const b = await sameAsSops(['decrypt', t2], { SOPS_AGE_KEY_FILE: key1 });
+    expect(b.code).toBe(25);
+  });
+});
