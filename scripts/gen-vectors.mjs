@@ -19,6 +19,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const VECTORS = join(REPO_ROOT, 'vectors');
@@ -197,6 +198,82 @@ function decryptArgv(configRel, encRel, extra = []) {
     : ['--config', configRel, '--decrypt', ...extra, encRel];
 }
 
+
+// sops's own decrypt → re-encrypt with the same data key: `sops set` of one
+// top-level string to the value it already has. sops decrypts the whole tree
+// (filling its IV stash), sets the value and re-encrypts everything; only
+// lastmodified and the MAC's IV change. This is what "re-encrypt as sops
+// would" means where sops cannot give back its original file (inline
+// comments lose their Inline flag on decrypt, repeated values share an IV).
+function reencrypt(v, configRel, input, id, encBytes, decBytes, keyEnv) {
+  v.reencrypted = null;
+  v.reencryptCommand = null;
+  const pick = pickSetTarget(input.format, decBytes.toString('utf8'));
+  if (pick === null) return;
+  const rel = `vectors/${OUT_REL}/${id}.reenc.${input.ext}`;
+  writeFileSync(join(REPO_ROOT, rel), encBytes);
+  const argv = ['--config', configRel, 'set', rel, pick.path, pick.value];
+  const r = run(argv, keyEnv);
+  if (r.code !== 0) {
+    problems.push(`${id}: sops set failed (exit ${r.code}): ${normStderr(r.stderr)}`);
+    return;
+  }
+  v.reencrypted = `${OUT_REL}/${id}.reenc.${input.ext}`;
+  v.reencryptCommand = `cp vectors/${v.encrypted} ${rel} && ${cmdLine(keyEnv, argv)}`;
+  v.reencryptArgv = argv;
+}
+
+/**
+ * The first string value (depth first, through maps and lists) that is a
+ * string in every reading (go-yaml's and YAML 1.2's), as a sops tree path
+ * and the JSON of its value; null when the file has none.
+ */
+function pickSetTarget(format, text) {
+  const safe = (k) => typeof k === 'string' && /^[^"\\\n]*$/.test(k);
+  const path = (keys) => keys.map((k) => (typeof k === 'number' ? `[${k}]` : `["${k}"]`)).join('');
+  if (format === 'json') {
+    const find = (v, keys) => {
+      if (typeof v === 'string') return keys.length > 0 && !/[\\"]/.test(v) ? keys : null;
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) { const r = find(v[i], [...keys, i]); if (r) return r; }
+      } else if (v !== null && typeof v === 'object') {
+        for (const [k, x] of Object.entries(v)) { if (!safe(k)) continue; const r = find(x, [...keys, k]); if (r) return r; }
+      }
+      return null;
+    };
+    const doc = JSON.parse(text);
+    const keys = find(doc, []);
+    if (!keys) return null;
+    const value = keys.reduce((v, k) => v[k], doc);
+    return { path: path(keys), value: JSON.stringify(value) };
+  }
+  const doc = parseAllDocuments(text)[0];
+  if (!doc) return null;
+  const find = (node, keys) => {
+    if (isScalar(node)) {
+      const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE';
+      const plainString = node.type === 'PLAIN' && /^[A-Za-z][A-Za-z0-9 _./-]*$/.test(String(node.source)) && !/^(true|false|null|yes|no|on|off|y|n)$/i.test(String(node.source));
+      return keys.length > 0 && typeof node.value === 'string' && (quoted || plainString) && !/[\\"\n]/.test(node.value) ? keys : null;
+    }
+    if (isSeq(node)) {
+      for (let i = 0; i < node.items.length; i++) { const r = find(node.items[i], [...keys, i]); if (r) return r; }
+    } else if (isMap(node)) {
+      for (const pair of node.items) {
+        const k = isScalar(pair.key) ? pair.key.value : undefined;
+        if (!safe(k) || !isScalar(pair.key) || pair.key.type !== 'PLAIN') continue;
+        const r = find(pair.value, [...keys, k]);
+        if (r) return r;
+      }
+    }
+    return null;
+  };
+  const keys = find(doc.contents, []);
+  if (!keys) return null;
+  let node = doc.contents;
+  for (const k of keys) node = typeof k === 'number' ? node.items[k] : node.items.find((p) => p.key.value === k).value;
+  return { path: path(keys), value: JSON.stringify(node.value) };
+}
+
 // ---------------------------------------------------------------- generate
 rmSync(OUT_DIR, { recursive: true, force: true }); // stale outputs of this version
 const CONFIG_DIR = join(OUT_DIR, 'configs');
@@ -244,6 +321,8 @@ for (const input of inputs) {
         decryptEnv: keyEnv,
         decryptChecks: [],
         roundTripIdentical: null,
+        reencrypted: null,
+        reencryptCommand: null,
         expectError: null,
       };
       const enc = run(encArgv);
@@ -295,6 +374,7 @@ for (const input of inputs) {
         v.decryptChecks.push({ key: other, command: cmdLine(otherEnv, decArgv), exitCode: d2.code, identical });
         if (!identical) problems.push(`${id}: decrypt with ${other} differs (exit ${d2.code}): ${normStderr(d2.stderr)}`);
       }
+      if (v.expectError === null) reencrypt(v, configRel, input, id, enc.stdout, dec.stdout, keyEnv);
       const encText = enc.stdout.toString('utf8');
       const versionRe = input.format === 'json' ? `"version": "${VERSION}"` : `version: ${VERSION}`;
       if (!encText.includes(versionRe)) problems.push(`${id}: encrypted output has no ${versionRe}`);

@@ -138,30 +138,49 @@ export interface ValueCipherOptions {
 export class ValueCipher {
   readonly #key: AesGcmKey;
   readonly #stash = new Map<string, Uint8Array>();
-  readonly #ivSource: IvSource;
+  #ivSource: IvSource;
 
   constructor(dataKey: Uint8Array, options: ValueCipherOptions = {}) {
     this.#key = aesGcmKey(dataKey);
     this.#ivSource = options.ivSource ?? randomIv;
   }
 
+  /** @internal Replace the source of fresh IVs (tests reproduce another writer's random IVs). */
+  _setIvSource(source: IvSource): void {
+    this.#ivSource = source;
+  }
+
   /** Encrypt `value` with AAD `aad`. Empty values come back as `""`. */
   async encrypt(value: Plaintext, aad: string): Promise<string> {
     if (isEmpty(value)) return '';
     const { type, bytes } = plaintextOf(value);
-    const key = stashKey(aad, type, bytes, value instanceof Comment && value.inline);
-    const iv = this.#stash.get(key) ?? this.#ivSource(32);
+    // Go looks the stash up with ==, and NaN never equals itself: a NaN always gets a fresh IV.
+    const stashed = Number.isNaN(value) ? undefined : this.#stash.get(stashKey(aad, type, bytes, value instanceof Comment && value.inline));
+    const iv = stashed ?? this.#ivSource(32);
     const sealed = await this.#key.seal(iv, bytes, utf8(aad));
     const cut = sealed.length - 16;
     return `ENC[AES256_GCM,data:${base64Encode(sealed.subarray(0, cut))},iv:${base64Encode(iv)},tag:${base64Encode(sealed.subarray(cut))},type:${type}]`;
   }
 
   /**
-   * Decrypt an `ENC[...]` string with AAD `aad` and return the typed value.
-   * `""` decrypts to `""`. Throws `ERR_MALFORMED_VALUE` or `ERR_DECRYPT_VALUE`.
+   * Decrypt an `ENC[...]` string with AAD `aad` and return the typed value,
+   * remembering its IV in the stash. `""` decrypts to `""`. Throws
+   * `ERR_MALFORMED_VALUE` or `ERR_DECRYPT_VALUE`.
    */
   async decrypt(enc: string, aad: string): Promise<Plaintext> {
-    if (enc === '') return '';
+    const { value, iv } = await this.open(enc, aad);
+    if (iv !== undefined) this.remember(aad, value, iv);
+    return value;
+  }
+
+  /**
+   * Decrypt without touching the stash; returns the value and its IV
+   * (`undefined` for `""`). The tree walk decrypts values concurrently and
+   * then calls {@link remember} in document order, so that where one
+   * (AAD, value) pair occurs twice the later IV wins, as in sops's walk.
+   */
+  async open(enc: string, aad: string): Promise<{ value: Plaintext; iv: Uint8Array | undefined }> {
+    if (enc === '') return { value: '', iv: undefined };
     const ev = parseEncryptedValue(enc);
     if (ev.iv.length === 0) throw new SopsError('ERR_MALFORMED_VALUE', 'cipher: the nonce can\'t have zero length');
     if (ev.tag.length !== 16) throw new SopsError('ERR_MALFORMED_VALUE', `Invalid tag length ${ev.tag.length}, expected 16`);
@@ -174,9 +193,13 @@ export class ValueCipher {
     } catch (e) {
       throw new SopsError('ERR_DECRYPT_VALUE', 'Could not decrypt with AES_GCM: cipher: message authentication failed', { cause: e });
     }
-    const value = typedFrom(ev.type, bytes);
-    const { type, bytes: canonical } = plaintextOf(value);
-    this.#stash.set(stashKey(aad, type, canonical, false), ev.iv);
-    return value;
+    return { value: typedFrom(ev.type, bytes), iv: ev.iv };
+  }
+
+  /** Record that `value` at `aad` was encrypted with `iv`, so re-encrypting it reuses the IV. */
+  remember(aad: string, value: Plaintext, iv: Uint8Array): void {
+    if (isEmpty(value) || Number.isNaN(value)) return;
+    const { type, bytes } = plaintextOf(value);
+    this.#stash.set(stashKey(aad, type, bytes, false), iv);
   }
 }

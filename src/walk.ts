@@ -16,6 +16,7 @@
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { ValueCipher, plaintextOf, type Plaintext } from './cipher.js';
 import { hexUpper } from './encoding.js';
+import { isInt64 } from './gofmt.js';
 import { SopsError } from './errors.js';
 import { re2Match } from './re2.js';
 import { Branch, Comment, SopsTime, type List, type TreeBranches, type Value } from './tree.js';
@@ -136,6 +137,8 @@ export function collectLeaves(branches: TreeBranches, rules: SelectionRules): { 
     if (v === null) return null;
     if (v instanceof Branch) return walkBranch(v, path, comments);
     if (Array.isArray(v)) return walkList(v, path, comments);
+    // go-yaml gives integers between 2^63 and 2^64-1 as uint64, a type sops's walk refuses.
+    if (typeof v === 'bigint' && !isInt64(v)) throw new SopsError('ERR_ENCRYPT', 'Error walking tree: Cannot walk value, unknown type: uint64', { keyPath: path });
     const isComment = v instanceof Comment;
     leaves.push({
       value: v,
@@ -240,23 +243,23 @@ function goTypeName(v: Value): string {
 export async function decryptTree(branches: TreeBranches, rules: SelectionRules, cipher: ValueCipher, options: WalkOptions = {}): Promise<{ tree: TreeBranches; mac: string }> {
   const { tree, leaves } = collectLeaves(branches, rules);
   const results = await Promise.all(
-    leaves.map(async (leaf): Promise<Plaintext> => {
-      if (!leaf.encrypted) return leaf.value;
+    leaves.map(async (leaf): Promise<{ value: Plaintext; iv?: Uint8Array | undefined }> => {
+      if (!leaf.encrypted) return { value: leaf.value };
       const v = leaf.value;
       if (v instanceof Comment) {
         try {
-          return await cipher.decrypt(v.value, leaf.aad);
+          return await cipher.open(v.value, leaf.aad);
         } catch {
           // Files from before sops 3 had plaintext comments: keep them.
           options.onWarning?.('Found possibly unencrypted comment in file. This is to be expected if the file being decrypted was created with an older version of SOPS.');
-          return v;
+          return { value: v };
         }
       }
       if (typeof v !== 'string') {
         throw new SopsError('ERR_DECRYPT_VALUE', `Error walking tree: Expected encrypted value as string, but got ${goTypeName(v)}`, { keyPath: leaf.path });
       }
       try {
-        return await cipher.decrypt(v, leaf.aad);
+        return await cipher.open(v, leaf.aad);
       } catch (e) {
         const code = e instanceof SopsError ? e.code : 'ERR_DECRYPT_VALUE';
         const msg = e instanceof Error ? e.message : String(e);
@@ -264,11 +267,16 @@ export async function decryptTree(branches: TreeBranches, rules: SelectionRules,
       }
     }),
   );
+  // The stash is filled in document order: a later equal (AAD, value) wins, as in sops.
+  for (let i = 0; i < leaves.length; i++) {
+    const r = results[i]!;
+    if (r.iv !== undefined) cipher.remember(leaves[i]!.aad, r.value, r.iv);
+  }
   const hash = sha512.create();
   if (rules.macOnlyEncrypted) hash.update(MAC_ONLY_ENCRYPTED_INIT);
   for (let i = 0; i < leaves.length; i++) {
     const leaf = leaves[i]!;
-    const v = results[i]!;
+    const v = results[i]!.value;
     leaf.set(v);
     // sops 3.13.3: what is hashed is decided on the decrypted value, so an
     // encrypted comment stored as a list string does not enter the MAC.

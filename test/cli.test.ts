@@ -61,11 +61,11 @@ describe('sops-ts decrypt / encrypt', () => {
   const v = manifest.vectors.find((x) => x.format === 'yaml' && x.setting === 'encrypted_regex' && x.recipients.length === 1 && x.expectError === null)!;
 
   it('decrypt prints what sops decrypt prints', async () => {
-    const r = await run(['decrypt', join('vectors', v.encrypted)], { SOPS_AGE_KEY_FILE: key1 });
+    const r = await run(['decrypt', join('vectors', v.encrypted!)], { SOPS_AGE_KEY_FILE: key1 });
     expect(r.code).toBe(0);
-    expect(r.stdout.equals(readVector(v.decrypted))).toBe(true);
-    const legacy = await run(['-d', join('vectors', v.encrypted)], { SOPS_AGE_KEY: readFileSync(key1, 'utf8') });
-    expect(legacy.stdout.equals(readVector(v.decrypted))).toBe(true);
+    expect(r.stdout.equals(readVector(v.decrypted!))).toBe(true);
+    const legacy = await run(['-d', join('vectors', v.encrypted!)], { SOPS_AGE_KEY: readFileSync(key1, 'utf8') });
+    expect(legacy.stdout.equals(readVector(v.decrypted!))).toBe(true);
   });
 
   it('encrypt then decrypt, with --output and type flags', async () => {
@@ -97,10 +97,10 @@ describe('sops-ts decrypt / encrypt', () => {
   });
 
   it.each([
-    ['no key available', () => ['decrypt', join('vectors', v.encrypted)], {}],
+    ['no key available', () => ['decrypt', join('vectors', v.encrypted!)], {}],
     ['a plaintext file', () => ['decrypt', join('vectors', v.input)], { SOPS_AGE_KEY_FILE: key1 }],
     ['a missing file', () => ['decrypt', 'vectors/does-not-exist.yaml'], {}],
-    ['an encrypted file to encrypt again', () => ['encrypt', '--age', r1, join('vectors', v.encrypted)], {}],
+    ['an encrypted file to encrypt again', () => ['encrypt', '--age', r1, join('vectors', v.encrypted!)], {}],
     ['conflicting rules', () => ['encrypt', '--age', r1, '--encrypted-regex', 'a', '--unencrypted-suffix', 'b', join('vectors', v.input)], {}],
     ['no recipients', () => ['encrypt', join('vectors', v.input)], {}],
     ['a bogus recipient', () => ['encrypt', '--age', 'bogus', join('vectors', v.input)], {}],
@@ -111,7 +111,7 @@ describe('sops-ts decrypt / encrypt', () => {
   });
 
   it('tampering: MAC mismatch exits 51, a flipped value 25', async () => {
-    const enc = readVector(v.encrypted).toString();
+    const enc = readVector(v.encrypted!).toString();
     const t1 = join(dir, 'tampered.enc.yaml');
     writeFileSync(t1, enc.replace(/^kind: Secret$/m, 'kind: Secreu'));
     const a = await sameAsSops(['decrypt', t1], { SOPS_AGE_KEY_FILE: key1 });

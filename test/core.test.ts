@@ -153,8 +153,8 @@ describe('bad input on real sops files', () => {
   const manifest = loadManifest();
   const v = manifest.vectors.find((x) => x.format === 'yaml' && x.setting === 'none' && x.input.includes('k8s-secret-stringdata') && x.recipients.length === 1)!;
   const key = parseAgeIdentities(readFileSync(vectorPath(manifest.keys['age-1']!.file), 'utf8'));
-  const enc = readVector(v.encrypted).toString('utf8');
-  const plain = readVector(v.decrypted).toString('utf8');
+  const enc = readVector(v.encrypted!).toString('utf8');
+  const plain = readVector(v.decrypted!).toString('utf8');
   const secretValues = [...plain.matchAll(/^\s+[\w-]+: (.{6,})$/gm)].map((m) => m[1]!.replace(/^"|"$/g, ''));
 
   async function failure(text: string, opts: { key?: string[] } = {}): Promise<SopsError> {

@@ -222,7 +222,7 @@ describe('JSON store: parsing', () => {
     ];
     for (const [input, code, message] of cases) {
       const e = sopsError(() => store.loadEncryptedFile(input));
-      expect([e.code, e.message]).toEqual([code, message]);
+      expect([e.code, e.message, e.exitCode]).toEqual([code, message, 1]);
     }
   });
 });
@@ -260,6 +260,13 @@ describe('JSON store: emission', () => {
     expect([nan.code, nan.message]).toEqual(['ERR_EMIT', 'Error marshaling to json: Error encoding value : json: unsupported value: NaN']);
     const inf = sopsError(() => new JsonStore().emitPlainFile(tree([['b', new Branch([{ key: 'a', value: Infinity }])]])));
     expect(inf.message).toBe('Error marshaling to json: Error encoding value : Error encoding value : json: unsupported value: +Inf');
+  });
+
+  it('more than 10000 levels fail as Go json.Indent does (recorded: sops encrypt of {"a": 10001×[ })', () => {
+    let v: unknown[] = [];
+    for (let i = 1; i < 10001; i++) v = [v];
+    const e = sopsError(() => new JsonStore().emitPlainFile(tree([['a', v]])));
+    expect([e.code, e.message]).toEqual(['ERR_EMIT', "Error marshaling to json: invalid character '[' exceeded max depth"]);
   });
 
   it('a non-string key is a clean error (Go sops panics)', () => {

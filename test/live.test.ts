@@ -70,7 +70,7 @@ describe.skipIf(bin === undefined)('live: Go sops as the oracle', () => {
     const r = sopsDecrypt(path, v.format, v.recipients[v.recipients.length - 1]!);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout.toString('utf8')).toBe(readVector(v.decrypted).toString('utf8'));
+    expect(r.stdout.toString('utf8')).toBe(readVector(v.decrypted!).toString('utf8'));
   });
 
   it.each(vectors.filter((v) => v.recipients.length === 1).map((v) => [v.id, v] as const))('fresh sops encrypt → our decrypt: %s', async (_id, v) => {
@@ -78,7 +78,7 @@ describe.skipIf(bin === undefined)('live: Go sops as the oracle', () => {
     const r = runSops(args, { cwd: process.cwd() });
     expect(r.code).toBe(0);
     const ours = await decrypt(new Uint8Array(r.stdout), { format: v.format, ageIdentities: identities('age-1') });
-    expect(ours).toBe(readVector(v.decrypted).toString('utf8'));
+    expect(ours).toBe(readVector(v.decrypted!).toString('utf8'));
   });
 
   describe.each(['yaml', 'json'] as const)('property: random %s trees', (format) => {

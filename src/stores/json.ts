@@ -25,7 +25,7 @@
  *
  * @module
  */
-import { SopsError } from '../errors.js';
+import { ExitCode, SopsError } from '../errors.js';
 import { formatFloatJSON } from '../gofmt.js';
 import { Branch, Comment, SopsTime } from '../tree.js';
 import type { Key, TreeBranches, TreeItem, Value } from '../tree.js';
@@ -737,6 +737,38 @@ function goTypeName(k: Key): string {
   return 'string';
 }
 
+/** Go `json.Indent`'s scanner refuses more nesting than this (`maxNestingDepth`). */
+const GO_MAX_NESTING_DEPTH = 10000;
+
+/**
+ * The first delimiter, in document order, that opens a level past Go's
+ * nesting limit, found without recursion (such a tree would exhaust the JS
+ * stack before the limit could be seen).
+ */
+function firstTooDeep(root: Value): string | undefined {
+  const stack: [Value, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    let children: Value[];
+    let ch: string;
+    if (v instanceof Branch) {
+      ch = '{';
+      children = v.items.filter((it) => !(it.key instanceof Comment)).map((it) => it.value);
+    } else if (Array.isArray(v)) {
+      ch = '[';
+      children = v.filter((it) => !(it instanceof Comment));
+    } else if (v instanceof Comment) {
+      ch = '{';
+      children = [];
+    } else {
+      continue;
+    }
+    if (depth + 1 > GO_MAX_NESTING_DEPTH) return ch;
+    for (let i = children.length - 1; i >= 0; i--) stack.push([children[i]!, depth + 1]);
+  }
+  return undefined;
+}
+
 class Emitter {
   constructor(private readonly unit: string) {}
 
@@ -884,9 +916,11 @@ export class JsonStore implements Store {
         kept.push(item);
         continue;
       }
-      if (found) throw new SopsError('ERR_METADATA_INVALID', 'Found duplicate sops entry');
+      // sops exits 1 for these (observed with `sops decrypt`), not 2.
+      const exitCode = ExitCode.ErrorGeneric;
+      if (found) throw new SopsError('ERR_METADATA_INVALID', 'Found duplicate sops entry', { exitCode });
       found = true;
-      if (!(item.value instanceof Branch)) throw new SopsError('ERR_METADATA_INVALID', 'Found sops entry that is not a mapping');
+      if (!(item.value instanceof Branch)) throw new SopsError('ERR_METADATA_INVALID', 'Found sops entry that is not a mapping', { exitCode });
       metadata = item.value;
     }
     if (metadata === undefined || metadata.items.length === 0) {
@@ -927,6 +961,13 @@ export class JsonStore implements Store {
   private emit(prefix: string, value: Value): string {
     try {
       // Go encodes first and re-indents after, so an encoding error wins over a bad indent.
+      // Go json.Indent (run after encoding): `invalid character '[' exceeded max depth` past
+      // 10000 levels. Checked first here; Go would report an encoding error (NaN) first.
+      const tooDeep = firstTooDeep(value);
+      if (tooDeep !== undefined) {
+        indentUnit(this.indent);
+        throw new EmitError(`invalid character '${tooDeep}' exceeded max depth`);
+      }
       const out = new Emitter(this.indent < -1 ? '' : indentUnit(this.indent)).value(value, 0);
       indentUnit(this.indent);
       return out;

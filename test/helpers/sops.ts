@@ -145,6 +145,12 @@ export interface Vector {
   decryptChecks: { key: string; command: string; exitCode: number; identical: boolean }[];
   /** whether the .dec bytes equal the input bytes */
   roundTripIdentical: boolean | null;
+  /**
+   * relative to vectors/: sops's own decrypt → re-encrypt with the same data key
+   * (`sops set` of a string to the value it already has); null if not made
+   */
+  reencrypted: string | null;
+  reencryptCommand: string | null;
   expectError: VectorExpectError | null;
 }
 

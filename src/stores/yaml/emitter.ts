@@ -271,8 +271,6 @@ class Emitter {
   private indent = -1;
   private flowLevel = 0;
   private rootContext = false;
-  private sequenceContext = false;
-  private mappingContext = false;
   private simpleKeyContext = false;
   private column = 0;
   private whitespace = true;
@@ -300,6 +298,12 @@ class Emitter {
 
   constructor(indent: number) {
     this.bestIndent = indent;
+  }
+
+  /** go-yaml's `encoder.finish` clears the open-ended flag before STREAM-END, so no `...` is ever written. */
+  finish(): void {
+    this.openEnded = false;
+    this.emit(ev('STREAM_END'));
   }
 
   emit(event: Event): void {
@@ -776,8 +780,8 @@ class Emitter {
 
   private emitNode(e: Event, root: boolean, sequence: boolean, mapping: boolean, simpleKey: boolean): void {
     this.rootContext = root;
-    this.sequenceContext = sequence;
-    this.mappingContext = mapping;
+    void sequence;
+    void mapping;
     this.simpleKeyContext = simpleKey;
     switch (e.type) {
       case 'ALIAS':
@@ -1240,7 +1244,7 @@ export class YamlEncoder {
   }
   /** Finish the stream and return the text. */
   close(): string {
-    this.emitter.emit(ev('STREAM_END'));
+    this.emitter.finish();
     return this.emitter.out;
   }
 }

@@ -220,10 +220,6 @@ export class Scanner {
   }
 
   private fetchNextToken(): void {
-    if (this.streamEndProduced || (this.tokens.length > 0 && this.tokens[this.tokens.length - 1]!.type === 'STREAM_END')) {
-      // Nothing after STREAM-END; the parser never asks for more.
-      return;
-    }
     if (!this.streamStartProduced) {
       this.indent = -1;
       this.simpleKeys.push({ possible: false, required: false, tokenNumber: 0, mark: this.curMark() });
