@@ -80,7 +80,7 @@ describe('vector manifest (static)', () => {
   it('has no files in the output directory that the manifest does not name', () => {
     const named = new Set<string>(['manifest.json']);
     for (const v of manifest.vectors) {
-      for (const rel of [v.encrypted, v.decrypted, v.configFile]) {
+      for (const rel of [v.encrypted, v.decrypted, v.configFile, v.reencrypted]) {
         if (rel) named.add(rel.replace(`sops-${VERSION}/`, ''));
       }
     }

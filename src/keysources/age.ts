@@ -108,10 +108,16 @@ export function formatAgeError(msg: string, cause: string | undefined, ctx: AgeI
   return `${msg}${cause !== undefined ? ': ' + cause : ''}${load}${formatLocations(ctx.unusedLocations ?? [])}`;
 }
 
-/** Translate typage's error text into Go age's where they differ. */
-function ageErrorText(e: unknown): string {
+/**
+ * Translate typage's error text into Go age's where they differ. Go age
+ * (`NoIdentityMatchError`) names the one identity's error when there was
+ * exactly one identity, and says no identity matched otherwise.
+ */
+function ageErrorText(e: unknown, identities: number): string {
   const m = e instanceof Error ? e.message : String(e);
-  if (/no identity matched/i.test(m)) return 'no identity matched any of the recipients';
+  if (/no identity matched/i.test(m)) {
+    return identities === 1 ? 'identity did not match any of the recipients: incorrect identity for recipient block' : 'no identity matched any of the recipients';
+  }
   return m;
 }
 
@@ -141,7 +147,7 @@ export class AgeIdentity implements MasterKeyIdentity {
     try {
       return await d.decrypt(file);
     } catch (e) {
-      throw new Error(formatAgeError('failed to create reader for decrypting sops data key with age', ageErrorText(e), this.#ctx));
+      throw new Error(formatAgeError('failed to create reader for decrypting sops data key with age', ageErrorText(e, this.#identities.length), this.#ctx));
     }
   }
 }
