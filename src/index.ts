@@ -17,6 +17,7 @@ export {
   decrypt,
   decryptToBytes,
   decryptDocument,
+  decryptToObject,
   encrypt,
   encryptToBytes,
   formatFromFileName,
@@ -26,7 +27,7 @@ export {
   type DecryptedDocument,
   type EncryptOptions,
 } from './sops.js';
-export { Branch, Comment, SopsTime, isBranch, isList, type Key, type List, type Scalar, type TreeBranches, type TreeItem, type Value } from './tree.js';
+export { Branch, Comment, SopsTime, isBranch, isList, toJS, type ToJSOptions, type Key, type List, type Scalar, type TreeBranches, type TreeItem, type Value } from './tree.js';
 export { SopsError, MacMismatchError, NoDataKeyError, ExitCode, type SopsErrorCode, type SourcePosition } from './errors.js';
 export { SOPS_VERSION, metadataFromTree, metadataToTree, type Metadata, type KeyGroup, type KeyType, type StoredKey, type AgeStoredKey } from './metadata.js';
 export { getDataKey, storedKeyName, DEFAULT_DECRYPTION_ORDER, type MasterKeyIdentity, type MasterKeyRecipient, type GetDataKeyOptions } from './keysource.js';

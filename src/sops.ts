@@ -13,7 +13,7 @@ import { AgeIdentity, AgeRecipient } from './keysources/age.js';
 import { SOPS_VERSION, macAad, metadataFromTree, metadataToTree, type KeyGroup, type Metadata } from './metadata.js';
 import type { Format, Store, StoreOptions } from './stores/store.js';
 import { formatRfc3339Utc } from './time.js';
-import { Branch, type TreeBranches } from './tree.js';
+import { Branch, toJS, type ToJSOptions, type TreeBranches } from './tree.js';
 import { decryptTree, encryptTree, normalizeRules, type SelectionRules } from './walk.js';
 
 /** The format sops infers from a file name: `.yaml`/`.yml`, `.json`, `.env`, `.ini`, anything else binary. */
@@ -154,6 +154,20 @@ export async function decryptDocument(input: string | Uint8Array, options: Decry
 export async function decrypt(input: string | Uint8Array, options: DecryptOptions): Promise<string> {
   const out = await decryptToBytes(input, options);
   return new TextDecoder().decode(out);
+}
+
+/**
+ * Decrypt a SOPS file to plain JavaScript: the first document as an object
+ * (see {@link toJS} for how types map).
+ *
+ * @example
+ * ```ts
+ * const secret = await decryptToObject(text, { fileName: 'secret.enc.yaml', ageIdentities: [key] });
+ * ```
+ */
+export async function decryptToObject(input: string | Uint8Array, options: DecryptOptions & ToJSOptions): Promise<unknown> {
+  const doc = await decryptDocument(input, options);
+  return doc.branches.length === 0 ? undefined : toJS(doc.branches[0]!, options);
 }
 
 /** Decrypt a SOPS file to the exact bytes `sops decrypt` writes (use for binary files). */

@@ -101,3 +101,54 @@ export function isBranch(v: unknown): v is Branch {
 export function isList(v: unknown): v is List {
   return Array.isArray(v);
 }
+
+/** Options of {@link toJS}. */
+export interface ToJSOptions {
+  /**
+   * How integers come back: `'auto'` gives a `number` when it is a safe
+   * integer and a `bigint` otherwise; `'bigint'` always gives a `bigint`.
+   * Default: `'auto'`.
+   */
+  ints?: 'auto' | 'bigint';
+  /**
+   * Give maps as `Map` objects, which keep every key in file order (a plain
+   * object moves integer-like keys such as `"10"` before the others).
+   * Default: false.
+   */
+  maps?: boolean;
+}
+
+/**
+ * Convert a tree value to plain JavaScript: maps to objects (or `Map`s),
+ * lists to arrays, comments dropped, times to `Date`. Use the tree itself
+ * when order, comments or exact types matter.
+ *
+ * @example
+ * ```ts
+ * const doc = await decryptDocument(text, { fileName: 'secret.enc.yaml', ageIdentities: [key] });
+ * const obj = toJS(doc.branches[0]) as { stringData: Record<string, string> };
+ * ```
+ */
+export function toJS(value: Value, options: ToJSOptions = {}): unknown {
+  if (value instanceof Branch) {
+    if (options.maps) {
+      const m = new Map<unknown, unknown>();
+      for (const it of value.items) if (!(it.key instanceof Comment)) m.set(toJS(it.key as Value, options), toJS(it.value, options));
+      return m;
+    }
+    const o: Record<string, unknown> = {};
+    for (const it of value.items) {
+      if (it.key instanceof Comment) continue;
+      Object.defineProperty(o, String(it.key instanceof SopsTime ? it.key.rfc3339Nano : it.key), { value: toJS(it.value, options), enumerable: true, writable: true, configurable: true });
+    }
+    return o;
+  }
+  if (Array.isArray(value)) return value.filter((v) => !(v instanceof Comment)).map((v) => toJS(v, options));
+  if (typeof value === 'bigint') {
+    if (options.ints === 'bigint') return value;
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+  }
+  if (value instanceof SopsTime) return new Date(value.rfc3339Nano.replace(/(\.\d{3})\d+/, '$1'));
+  if (value instanceof Comment) return undefined;
+  return value;
+}
