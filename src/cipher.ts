@@ -78,20 +78,14 @@ function typedFrom(type: string, bytes: Uint8Array): Plaintext {
       return text() ?? bytes.slice();
     case 'bytes':
       return bytes.slice();
-    case 'int': {
-      const n = parseGoInt(text() ?? '');
-      if (n === undefined) throw bad('int');
-      return n;
-    }
-    case 'float': {
-      const x = parseGoFloat(text() ?? '');
-      if (x === undefined) throw bad('float');
-      return x;
-    }
+    case 'int':
+    case 'float':
     case 'bool': {
-      const b = parseGoBool(text() ?? '');
-      if (b === undefined) throw bad('bool');
-      return b;
+      // strconv.Atoi / ParseFloat / ParseBool
+      const parse = type === 'int' ? parseGoInt : type === 'float' ? parseGoFloat : parseGoBool;
+      const v = parse(text() ?? '');
+      if (v === undefined) throw bad(type);
+      return v;
     }
     case 'time': {
       const t = parseRfc3339(text() ?? '');

@@ -11,7 +11,7 @@
  * @module
  */
 import { CST, Parser } from 'yaml';
-import { newNode, Style, type YamlNode } from './node.js';
+import { newNode, Style, type EventType, type YamlNode } from './node.js';
 import { ScanError, Scanner, type Mark, type Token } from './scanner.js';
 
 /** A YAML syntax error with its 1-based position. Never carries input text. */
@@ -26,17 +26,6 @@ export class YamlSyntaxError extends Error {
   }
 }
 
-type EventType =
-  | 'STREAM_START'
-  | 'STREAM_END'
-  | 'DOCUMENT_START'
-  | 'DOCUMENT_END'
-  | 'ALIAS'
-  | 'SCALAR'
-  | 'SEQUENCE_START'
-  | 'SEQUENCE_END'
-  | 'MAPPING_START'
-  | 'MAPPING_END';
 
 interface Event {
   type: EventType;

@@ -9,20 +9,9 @@
  *
  * @module
  */
-import { Style, type YamlNode } from './node.js';
+import { Style, type EventType, type YamlNode } from './node.js';
 import { resolveTag } from './resolve.js';
 
-type EventType =
-  | 'STREAM_START'
-  | 'STREAM_END'
-  | 'DOCUMENT_START'
-  | 'DOCUMENT_END'
-  | 'ALIAS'
-  | 'SCALAR'
-  | 'SEQUENCE_START'
-  | 'SEQUENCE_END'
-  | 'MAPPING_START'
-  | 'MAPPING_END';
 
 const enum ScalarStyle {
   Plain = 1,

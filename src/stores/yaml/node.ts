@@ -10,6 +10,19 @@
 /** Node kinds, as go-yaml v3's `yaml.Kind`. */
 export type NodeKind = 'document' | 'sequence' | 'mapping' | 'scalar' | 'alias';
 
+/** The events between go-yaml's parser and composer, and between its serializer and emitter. */
+export type EventType =
+  | 'STREAM_START'
+  | 'STREAM_END'
+  | 'DOCUMENT_START'
+  | 'DOCUMENT_END'
+  | 'ALIAS'
+  | 'SCALAR'
+  | 'SEQUENCE_START'
+  | 'SEQUENCE_END'
+  | 'MAPPING_START'
+  | 'MAPPING_END';
+
 /** Style flags, as go-yaml v3's `yaml.Style`. */
 export const Style = {
   Tagged: 1,
