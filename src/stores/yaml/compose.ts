@@ -32,8 +32,9 @@ interface Event {
   start: Mark;
   anchor: string;
   tag: string;
-  /** Scalar source start index (to find its CST token) and style. */
+  /** Scalar source start and end index (to find its CST token) and style. */
   scalarStart: number;
+  scalarEnd: number;
   scalarKind: 'plain' | 'single' | 'double' | 'literal' | 'folded' | 'empty';
   flow: boolean;
   head: string;
@@ -124,7 +125,7 @@ class EventParser {
   }
 
   private event(type: EventType, start: Mark, init: Partial<Event> = {}): Event {
-    return { type, start, anchor: '', tag: '', scalarStart: -1, scalarKind: 'empty', flow: false, head: '', line: '', foot: '', ...init };
+    return { type, start, anchor: '', tag: '', scalarStart: -1, scalarEnd: -1, scalarKind: 'empty', flow: false, head: '', line: '', foot: '', ...init };
   }
 
   private popState(): void {
@@ -322,7 +323,7 @@ class EventParser {
     }
     if (t.type === 'SCALAR') {
       this.popState();
-      const e = this.event('SCALAR', start, { anchor, tag, scalarStart: t.start.index, scalarKind: t.scalarKind! });
+      const e = this.event('SCALAR', start, { anchor, tag, scalarStart: t.start.index, scalarEnd: t.end.index, scalarKind: t.scalarKind! });
       this.setEventComments(e);
       this.skipToken();
       return e;
@@ -614,7 +615,7 @@ class Composer {
 
   constructor(
     private readonly parser: EventParser,
-    private readonly scalars: Map<number, CST.FlowScalar | CST.BlockScalar>,
+    private readonly scalars: (start: number, end: number) => CST.FlowScalar | CST.BlockScalar | undefined,
     private readonly opts: ComposeOptions,
   ) {}
 
@@ -708,7 +709,7 @@ class Composer {
 
   private scalarValue(e: Event): string {
     if (e.scalarKind === 'empty') return '';
-    const tok = this.scalars.get(e.scalarStart);
+    const tok = this.scalars(e.scalarStart, e.scalarEnd);
     if (!tok) throw parseError('could not read scalar', e.start);
     const errors: string[] = [];
     let t = tok;
@@ -850,7 +851,16 @@ function cstScalars(src: string): Map<number, CST.FlowScalar | CST.BlockScalar> 
  * {@link YamlSyntaxError} on malformed input.
  */
 export function composeDocuments(src: string, opts: ComposeOptions): YamlNode[] {
-  const scalars = cstScalars(src);
+  const cst = cstScalars(src);
+  // The `yaml` package reads YAML 1.2 and is stricter than go-yaml about flow
+  // collections that run back to column 0 (which go-yaml itself writes, e.g.
+  // `k: {` + comment + `}`). Where its CST has no token at a scalar go-yaml
+  // found, or a token of another extent, the scalar's own text is read alone.
+  const scalars = (start: number, end: number) => {
+    const tok = cst.get(start);
+    if (tok !== undefined && (tok.type === 'block-scalar' || start + tok.source.length === end)) return tok;
+    return cstScalars(src.slice(start, end)).get(0);
+  };
   const composer = new Composer(new EventParser(src), scalars, opts);
   const docs: YamlNode[] = [];
   try {
