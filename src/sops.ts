@@ -220,8 +220,8 @@ export async function encryptToBytes(plaintext: string | Uint8Array, options: En
   const inStore = await storeFor(format);
   const branches = inStore.loadPlainFile(format === 'binary' ? toBytes(plaintext) : typeof plaintext === 'string' ? plaintext : toBytes(plaintext));
   if (branches.length === 0) throw new SopsError('ERR_ENCRYPT', 'File cannot be completely empty, it must contain at least one document', { exitCode: 92 });
-  for (const b of branches) {
-    if (b.has('sops')) {
+  if (inStore.hasMetadata ? inStore.hasMetadata(branches) : branches.some((b) => b.has('sops'))) {
+    {
       throw new SopsError('ERR_ALREADY_ENCRYPTED', "The file you have provided contains a top-level entry called 'sops'. This is generally due to the file already being encrypted with SOPS.");
     }
   }

@@ -43,6 +43,12 @@ export interface Store {
   loadEncryptedFile(data: string | Uint8Array): EncryptedFileParts;
   /** Emit an encrypted file: the data with `sops: metadata` appended as the last key of every branch (YAML) or of branch 0. */
   emitEncryptedFile(branches: TreeBranches, metadata: Branch): string | Uint8Array;
+  /**
+   * Whether plaintext branches already carry sops metadata (a top-level
+   * `sops` key; for dotenv, keys starting `sops_`), so encrypting must refuse
+   * them. Default when absent: a top-level `sops` key in any branch.
+   */
+  hasMetadata?(branches: TreeBranches): boolean;
   /** Emit one value as `--extract` does for non-string values (sops `EmitValue`). */
   emitValue(value: Value): string | Uint8Array;
 }
