@@ -71,11 +71,13 @@ for raw in $VERSIONS; do
   fi
   mkdir -p "$dir"
   echo "install-sops: building $MODULE@v$ver (this can take a few minutes) ..."
+  start=$SECONDS
   if GOBIN="$dir" go install "$MODULE@v$ver"; then
     have="$(env SOPS_DISABLE_VERSION_CHECK=1 "$bin" --version 2>/dev/null | head -n1 || true)"
-    echo "install-sops: installed sops $ver at $bin ($have)"
+    echo "install-sops: installed sops $ver at $bin ($have) in $((SECONDS - start))s"
   else
-    echo "install-sops: FAILED to install sops $ver" >&2
+    echo "install-sops: FAILED to install sops $ver after $((SECONDS - start))s" >&2
+    rmdir "$dir" 2>/dev/null || true
     status=1
   fi
 done

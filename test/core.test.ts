@@ -10,7 +10,7 @@ import { SopsError } from '../src/errors.js';
 import { formatFloatF, formatFloatG, formatFloatJSON } from '../src/gofmt.js';
 import { parseAgeIdentities } from '../src/keysources/age.js';
 import { metadataFromTree } from '../src/metadata.js';
-import { compileRe2 } from '../src/re2.js';
+import { compileRe2, re2Match } from '../src/re2.js';
 import { decrypt, decryptDocument, encrypt } from '../src/sops.js';
 import { Branch, Comment } from '../src/tree.js';
 import { encryptTree, shouldBeEncrypted } from '../src/walk.js';
@@ -104,12 +104,17 @@ describe('Go formatting and encodings', () => {
     expect(base64Decode('YQ==')).toEqual(new Uint8Array([97]));
   });
 
-  it('RE2 patterns: flags, named groups, and constructs RE2 rejects never match', () => {
-    expect(compileRe2('(?i)^DATA$')?.test('data')).toBe(true);
-    expect(compileRe2('(?P<x>a)b')?.test('ab')).toBe(true);
+  it('RE2 patterns: flags, named groups, POSIX classes; constructs RE2 rejects never match; linear time', () => {
+    expect(re2Match('(?i)^DATA$', 'data')).toBe(true);
+    expect(re2Match('(?P<x>a)b', 'ab')).toBe(true);
+    expect(re2Match('[[:alpha:]]+', '12ab')).toBe(true);
+    expect(re2Match('a.c', 'a\nc')).toBe(false);
+    expect(re2Match('^b', 'a\nb')).toBe(false);
     expect(compileRe2('(?=a)')).toBeUndefined();
     expect(compileRe2('(a)\\1')).toBeUndefined();
     expect(compileRe2('[')).toBeUndefined();
+    // Catastrophic for a backtracking engine (it would never finish); RE2 answers at once.
+    expect(re2Match('(a+)+$', 'a'.repeat(5000) + '!')).toBe(false);
   });
 });
 
