@@ -70,6 +70,8 @@ export type SopsErrorCode =
   | 'ERR_CONFLICTING_PARAMETERS'
   /** The input is larger or deeper than the configured limits. */
   | 'ERR_LIMIT'
+  /** `.sops.yaml` cannot be read, or has no rule for the file. */
+  | 'ERR_CONFIG'
   /** The format is not known or not supported by this build. */
   | 'ERR_UNSUPPORTED_FORMAT';
 
@@ -89,6 +91,7 @@ const defaultExit: Record<SopsErrorCode, number> = {
   ERR_CONFLICTING_PARAMETERS: ExitCode.ErrorConflictingParameters,
   ERR_LIMIT: ExitCode.CouldNotReadInputFile,
   ERR_UNSUPPORTED_FORMAT: ExitCode.ErrorGeneric,
+  ERR_CONFIG: ExitCode.ErrorGeneric,
 };
 
 /** Where in the input a parse error was found (1-based). */

@@ -14,6 +14,9 @@ import { decryptToBytes, encryptToBytes, formatFromFileName, parseFormat } from 
 import type { Format } from '../stores/store.js';
 import { EnvAgeIdentity, type Env } from '../node/age-keys.js';
 import { writeFileAtomic } from '../node/files.js';
+import { findConfigFile, loadConfigFile, type LoadedConfig } from '../node/config.js';
+import { creationRuleFor } from '../config.js';
+import type { SelectionRules } from '../walk.js';
 
 /** What the CLI writes to and reads from; injectable for tests. */
 export interface CliIo {
@@ -115,12 +118,27 @@ function formats(p: Parsed, file: string): { input: Format; output: Format } {
   return { input, output };
 }
 
-function indentOf(p: Parsed): { indent?: number } {
+/** The config for this run: `--config`, `SOPS_CONFIG`, or the nearest `.sops.yaml` (parsed on every command, as sops does). */
+function configFor(p: Parsed, io: CliIo): LoadedConfig | undefined {
+  const explicit = one(p, 'config') ?? io.env['SOPS_CONFIG'];
+  if (explicit !== undefined && explicit !== '') return loadConfigFile(resolve(io.cwd, explicit));
+  const found = findConfigFile(io.cwd);
+  if (found.warning !== undefined) io.stderr(`[WARNING] ${found.warning}\n`);
+  return found.path === undefined ? undefined : loadConfigFile(found.path);
+}
+
+/** `--indent`, else the config's `stores` indent for the output format. */
+function indentOf(p: Parsed, config: LoadedConfig | undefined, output: Format): { indent?: number } {
   const v = one(p, 'indent');
-  if (v === undefined) return {};
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new UsageError(`invalid value "${v}" for flag -indent: parse error`);
-  return { indent: n };
+  if (v !== undefined) {
+    const n = Number(v);
+    if (!Number.isInteger(n)) throw new UsageError(`invalid value "${v}" for flag -indent: parse error`);
+    return { indent: n };
+  }
+  const stores = config?.config.stores;
+  if (stores === undefined) return {};
+  const n = output === 'yaml' ? stores.yaml.indent : output === 'json' ? stores.json.indent : output === 'binary' ? stores.jsonBinary.indent : 0;
+  return n === 0 ? {} : { indent: n };
 }
 
 function inputFile(p: Parsed, io: CliIo): { path: string; data: Uint8Array } {
@@ -155,6 +173,7 @@ function emit(p: Parsed, io: CliIo, path: string, out: Uint8Array): void {
 async function runDecrypt(p: Parsed, io: CliIo): Promise<void> {
   const { path, data } = inputFile(p, io);
   const f = formats(p, path);
+  const config = configFor(p, io);
   const order = one(p, 'decryption-order') ?? io.env['SOPS_DECRYPTION_ORDER'];
   const decryptionOrder = order !== undefined && order !== '' ? order.split(',').map((s) => s.trim()) : undefined;
   if (decryptionOrder) {
@@ -169,7 +188,7 @@ async function runDecrypt(p: Parsed, io: CliIo): Promise<void> {
     outputFormat: f.output,
     identities: [new EnvAgeIdentity(io.env)],
     ignoreMac: p.bools.has('ignore-mac'),
-    outputStore: indentOf(p),
+    outputStore: indentOf(p, config, f.output),
     onWarning: (m) => io.stderr(`[WARNING] ${m}\n`),
     ...(decryptionOrder ? { decryptionOrder } : {}),
   });
@@ -179,36 +198,50 @@ async function runDecrypt(p: Parsed, io: CliIo): Promise<void> {
 async function runEncrypt(p: Parsed, io: CliIo): Promise<void> {
   const { path, data } = inputFile(p, io);
   const f = formats(p, path);
+  // Key flags (and their environment variables) replace the config's keys;
+  // the config is still read, and a config whose rules match nothing fails.
   const ageList = [...(p.flags.get('age') ?? [])];
   if (ageList.length === 0 && io.env['SOPS_AGE_RECIPIENTS']) ageList.push(io.env['SOPS_AGE_RECIPIENTS']);
-  const age = ageList.flatMap(splitRecipients);
+  const config = configFor(p, io);
+  const rule = config === undefined ? undefined : creationRuleFor(config.config, config.dir, path);
+  let age = ageList.flatMap(splitRecipients);
+  if (age.length === 0 && rule !== undefined) {
+    if (rule.keyGroups.length !== 1) throw new UsageError('key groups (Shamir secret sharing) are not supported by sops-ts yet', ExitCode.ErrorGeneric);
+    const other = rule.keyGroups[0]!.find((k) => k.type !== 'age');
+    if (other !== undefined) throw new UsageError(`${other.type} keys are not supported by sops-ts yet`, ExitCode.ErrorGeneric);
+    age = rule.keyGroups[0]!.map((k) => (k as { recipient: string }).recipient);
+  }
   if (age.length === 0) {
     throw new UsageError('config file not found, or has no creation rules, and no keys provided through command line options', ExitCode.ErrorGeneric);
   }
-  const rule = (n: string) => one(p, n);
-  const rules = {
-    encryptedRegex: rule('encrypted-regex'),
-    unencryptedRegex: rule('unencrypted-regex'),
-    encryptedSuffix: rule('encrypted-suffix'),
-    unencryptedSuffix: rule('unencrypted-suffix'),
-    encryptedCommentRegex: rule('encrypted-comment-regex'),
-    unencryptedCommentRegex: rule('unencrypted-comment-regex'),
+  // Command-line rules take precedence, field by field (sops getEncryptConfig).
+  const fromConfig = rule?.rules ?? {};
+  const rule_ = (flag: string, field: keyof Omit<SelectionRules, 'macOnlyEncrypted'>) => {
+    const v = one(p, flag);
+    return v !== undefined && v !== '' ? v : fromConfig[field];
   };
-  const set = Object.values(rules).filter((v) => v !== undefined && v !== '').length;
-  if (set > 1) {
+  const rules: SelectionRules = {
+    encryptedRegex: rule_('encrypted-regex', 'encryptedRegex'),
+    unencryptedRegex: rule_('unencrypted-regex', 'unencryptedRegex'),
+    encryptedSuffix: rule_('encrypted-suffix', 'encryptedSuffix'),
+    unencryptedSuffix: rule_('unencrypted-suffix', 'unencryptedSuffix'),
+    encryptedCommentRegex: rule_('encrypted-comment-regex', 'encryptedCommentRegex'),
+    unencryptedCommentRegex: rule_('unencrypted-comment-regex', 'unencryptedCommentRegex'),
+  };
+  const clean = Object.fromEntries(Object.entries(rules).filter(([, v]) => v !== undefined && v !== '')) as SelectionRules;
+  if (Object.keys(clean).length > 1 && f.input !== 'binary') {
     throw new UsageError(
       'Error: cannot use more than one of encrypted_suffix, unencrypted_suffix, encrypted_regex, unencrypted_regex, encrypted_comment_regex, or unencrypted_comment_regex in the same file',
       ExitCode.ErrorConflictingParameters,
     );
   }
-  const clean = Object.fromEntries(Object.entries(rules).filter(([, v]) => v !== undefined && v !== ''));
   const out = await encryptToBytes(data, {
     format: f.input,
     outputFormat: f.output,
     age,
     ...clean,
-    macOnlyEncrypted: p.bools.has('mac-only-encrypted'),
-    outputStore: indentOf(p),
+    macOnlyEncrypted: p.bools.has('mac-only-encrypted') || fromConfig.macOnlyEncrypted === true,
+    outputStore: indentOf(p, config, f.output),
   });
   emit(p, io, path, out);
 }
