@@ -49,6 +49,10 @@ export async function storeFor(format: Format, options: StoreOptions = {}): Prom
       const { BinaryStore } = await import('./stores/binary.js');
       return new BinaryStore(options);
     }
+    case 'dotenv': {
+      const { DotenvStore } = await import('./stores/dotenv.js');
+      return new DotenvStore(options);
+    }
     default:
       throw new SopsError('ERR_UNSUPPORTED_FORMAT', `The ${format} store is not available in this version of sops-ts`);
   }
@@ -220,10 +224,12 @@ export async function encryptToBytes(plaintext: string | Uint8Array, options: En
   const inStore = await storeFor(format);
   const branches = inStore.loadPlainFile(format === 'binary' ? toBytes(plaintext) : typeof plaintext === 'string' ? plaintext : toBytes(plaintext));
   if (branches.length === 0) throw new SopsError('ERR_ENCRYPT', 'File cannot be completely empty, it must contain at least one document', { exitCode: 92 });
-  if (inStore.hasMetadata ? inStore.hasMetadata(branches) : branches.some((b) => b.has('sops'))) {
-    {
-      throw new SopsError('ERR_ALREADY_ENCRYPTED', "The file you have provided contains a top-level entry called 'sops'. This is generally due to the file already being encrypted with SOPS.");
-    }
+  // sops asks the output store whether branch 0 already carries metadata.
+  const outFormat = options.outputFormat ?? format;
+  const outStore = await storeFor(outFormat, options.outputStore ?? {});
+  const head = branches.slice(0, 1);
+  if (outStore.hasMetadata ? outStore.hasMetadata(head) : head.some((b) => b.has('sops'))) {
+    throw new SopsError('ERR_ALREADY_ENCRYPTED', "The file you have provided contains a top-level entry called 'sops', or for flat file formats top-level entries starting with 'sops_'. This is generally due to the file already being encrypted.");
   }
   if (recipients.length === 0) throw new SopsError('ERR_NO_KEY', 'No master keys were provided, so sops can\'t encrypt the file.');
   // The binary store ignores the selection rules (sops ≥ 3.11) and writes none.

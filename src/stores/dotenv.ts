@@ -188,20 +188,26 @@ function keyText(key: Key): string {
   throw new SopsError('ERR_EMIT', `Tree contains a non-string key (type ${type}). Only string keys are supported`);
 }
 
-/** Parts of the output: text, or raw bytes when a value is not UTF-8. */
+/** The output: text, or raw bytes once a value is not UTF-8. */
 class Output {
-  private parts: (string | Uint8Array)[] = [];
-  private raw = false;
+  private text = '';
+  private chunks: Uint8Array[] | undefined;
   push(part: string | Uint8Array): void {
-    if (part instanceof Uint8Array) this.raw = true;
-    this.parts.push(part);
+    if (typeof part === 'string' && this.chunks === undefined) {
+      this.text += part;
+      return;
+    }
+    if (this.chunks === undefined) {
+      this.chunks = [utf8Encoder.encode(this.text)];
+      this.text = '';
+    }
+    this.chunks.push(typeof part === 'string' ? utf8Encoder.encode(part) : part);
   }
   result(): string | Uint8Array {
-    if (!this.raw) return this.parts.join('');
-    const chunks = this.parts.map((p) => (typeof p === 'string' ? utf8Encoder.encode(p) : p));
-    const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+    if (this.chunks === undefined) return this.text;
+    const out = new Uint8Array(this.chunks.reduce((n, c) => n + c.length, 0));
     let off = 0;
-    for (const c of chunks) {
+    for (const c of this.chunks) {
       out.set(c, off);
       off += c.length;
     }
