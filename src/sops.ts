@@ -53,8 +53,12 @@ export async function storeFor(format: Format, options: StoreOptions = {}): Prom
       const { DotenvStore } = await import('./stores/dotenv.js');
       return new DotenvStore(options);
     }
+    case 'ini': {
+      const { IniStore } = await import('./stores/ini.js');
+      return new IniStore(options);
+    }
     default:
-      throw new SopsError('ERR_UNSUPPORTED_FORMAT', `The ${format} store is not available in this version of sops-ts`);
+      throw new SopsError('ERR_UNSUPPORTED_FORMAT', `Invalid format "${String(format)}"`);
   }
 }
 

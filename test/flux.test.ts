@@ -3,7 +3,7 @@
 // binary), `sops_mac=ENC[` (dotenv), `[sops]` (INI). Every file we write must
 // carry its format's marker, with sops's exact spacing.
 import { describe, expect, it } from 'vitest';
-import { encrypt, storeFor } from '../src/sops.js';
+import { encrypt } from '../src/sops.js';
 import type { Format } from '../src/stores/store.js';
 import { loadManifest } from './helpers/sops.js';
 
@@ -19,11 +19,6 @@ const SAMPLES: Record<Format, { input: string; marker: RegExp }> = {
 
 describe('Flux detection markers', () => {
   it.each(Object.entries(SAMPLES) as [Format, (typeof SAMPLES)[Format]][])('%s', async (format, { input, marker }) => {
-    const available = await storeFor(format).then(() => true, () => false);
-    if (!available) {
-      console.warn(`[sops-ts] the ${format} store is not in this build yet: marker test not run`);
-      return;
-    }
     const enc = await encrypt(input, { format, age: [recipient], encryptedRegex: format === 'yaml' ? '^(data|stringData)$' : undefined });
     expect(enc).toMatch(marker);
     if (format === 'yaml') expect(enc).toMatch(/^kind: Secret$/m); // metadata stays readable for Flux and reviewers
