@@ -11,11 +11,11 @@
  *  (b) loadPlainFile(input) → emitPlainFile equals sops's decrypt output;
  *  (c) the decrypt output is a fixed point of load → emit.
  *
- * The binary is looked up at `.tools/sops-*\/sops`. Without it these tests
+ * The binary is the pinned `.tools/sops-3.13.3/sops` (test/helpers/sops.ts). Without it these tests
  * are skipped with a message, unless `SOPS_TS_REQUIRE_SOPS=1`.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateIdentity, identityToRecipient } from 'age-encryption';
@@ -23,21 +23,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SopsError } from '../src/errors.js';
 import { YamlStore } from '../src/stores/yaml.js';
 import { Branch, Comment, SopsTime } from '../src/tree.js';
+import { findSops } from './helpers/sops.js';
 
-const ROOT = join(import.meta.dirname, '..');
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'yaml');
 
-function findSops(): string | undefined {
-  const tools = join(ROOT, '.tools');
-  if (!existsSync(tools)) return undefined;
-  for (const d of readdirSync(tools).sort().reverse()) {
-    if (!d.startsWith('sops-')) continue;
-    const p = join(tools, d, 'sops');
-    if (existsSync(p)) return p;
-  }
-  return undefined;
-}
-
+// The pinned reference (3.13.3), not whichever release sorts last in .tools/.
 const SOPS = findSops();
 if (!SOPS) {
   if (process.env['SOPS_TS_REQUIRE_SOPS'] === '1') {

@@ -54,15 +54,6 @@ function yamlIndent(indent: number | undefined): number {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function toText(data: string | Uint8Array): string {
-  if (typeof data === 'string') return data;
-  try {
-    return utf8.decode(data);
-  } catch {
-    throw new SopsError('ERR_PARSE', 'yaml: invalid UTF-8 in input');
-  }
-}
-
 function parseErr(message: string, node?: YamlNode): SopsError {
   return new SopsError(
     'ERR_PARSE',
@@ -131,78 +122,271 @@ function decodeScalar(n: YamlNode): Value {
   return r.value;
 }
 
+/** go-yaml `failf`: `yaml: ` and the message, without a position. */
+function goFail(message: string, node?: YamlNode): SopsError {
+  return parseErr(`yaml: ${message}`, node);
+}
+
 /**
- * sops's first-document check: decoding the first document into a Go
- * `map[string]interface{}` rejects a non-map document, duplicate keys
- * (go-yaml compares key kind and text), bad merges and bad tagged values.
- * Messages follow go-yaml's but never include scalar values.
+ * A scalar's decode failure as go-yaml words it. go-yaml quotes the scalar
+ * (`cannot decode !!str `abc` as a !!int`); we never print file values, so
+ * the quoted text is replaced by `<redacted>`.
  */
-function checkFirstDocument(doc: YamlNode): void {
-  const errors: string[] = [];
-  const seen = new Set<YamlNode>();
-  const visit = (n: YamlNode, top: boolean): void => {
-    if (n.kind === 'alias') {
-      if (n.alias && !seen.has(n.alias)) {
-        seen.add(n.alias);
-        visit(n.alias, top);
-      }
-      return;
+function decodeFailure(e: ResolveError, n: YamlNode): SopsError {
+  const m = /^cannot decode (\S+) as a (\S+)$/.exec(e.message);
+  if (m) return goFail(`cannot decode ${m[1]} \`<redacted>\` as a ${m[2]}`, n);
+  return goFail(e.message, n);
+}
+
+/** go-yaml `allowedAliasRatio`. */
+function allowedAliasRatio(decodeCount: number): number {
+  if (decodeCount <= 400_000) return 0.99;
+  if (decodeCount >= 4_000_000) return 0.1;
+  return 0.99 - 0.89 * ((decodeCount - 400_000) / 3_600_000);
+}
+
+const deref = (n: YamlNode): YamlNode => (n.kind === 'alias' && n.alias ? n.alias : n);
+
+/** go-yaml `isStringMap`. */
+function isStringMap(n: YamlNode): boolean {
+  for (let i = 0; i < n.content.length; i += 2) {
+    const t = nodeShortTag(n.content[i]!);
+    if (t !== '!!str' && t !== '!!merge') return false;
+  }
+  return true;
+}
+
+/** go-yaml `isMerge`. */
+function isMerge(n: YamlNode): boolean {
+  return n.kind === 'scalar' && n.value === '<<' && (n.tag === '' || n.tag === '!' || n.tag === '!!merge');
+}
+
+/** Where a value is decoded: `map[string]interface{}`, `map[interface{}]interface{}`, `interface{}`, `string` (a key). */
+type GoOut = 'smap' | 'gmap' | 'iface' | 'string';
+const GO_TYPE: Record<GoOut, string> = {
+  smap: 'map[string]interface {}',
+  gmap: 'map[interface {}]interface {}',
+  iface: 'interface {}',
+  string: 'string',
+};
+
+/**
+ * sops's first pass: `yaml.NewDecoder(...).Decode(make(map[string]interface{}))`
+ * on the first document, emulated for its errors only — go-yaml's
+ * `decoder.unmarshal` walk with its type errors (collected, reported
+ * together as `unmarshal errors`) and failures (reported at once):
+ * duplicate keys, a document that is not a map, bad merges, bad tagged
+ * scalars, self-containing aliases, excessive aliasing. Where go-yaml quotes
+ * file content (a scalar in `cannot unmarshal`, a key in `invalid map key`)
+ * it is replaced by `<redacted>`; keys of duplicate-key errors and anchor
+ * names are printed as go-yaml prints them.
+ */
+function checkFirstDocument(doc: YamlNode, maxNodes: number): void {
+  const terrors: string[] = [];
+  const aliases = new Set<YamlNode>();
+  let decodeCount = 0;
+  let aliasCount = 0;
+  let aliasDepth = 0;
+  let mergedFields: Set<string> | null = null;
+
+  const terror = (n: YamlNode, tag: string, out: GoOut): void => {
+    const t = n.tag !== '' ? n.tag : tag;
+    const value = t !== '!!seq' && t !== '!!map' ? ' `<redacted>`' : '';
+    terrors.push(`line ${n.line}: cannot unmarshal ${t}${value} into ${GO_TYPE[out]}`);
+  };
+
+  /** The Go value a key decodes to, as a comparable string (for merges). */
+  const keyId = (n: YamlNode, out: GoOut): string => {
+    const t = deref(n);
+    if (t.kind !== 'scalar') return `${t.kind}:${t.line}:${t.column}`;
+    if (out === 'string' || indicatedString(t)) return `!!str:${t.value}`;
+    try {
+      const r = resolve(t.tag === '!' ? '' : t.tag, t.value);
+      return `${r.tag}:${String(r.value)}`;
+    } catch {
+      return `!!str:${t.value}`;
     }
-    if (n.kind === 'scalar') {
+  };
+
+  const scalar = (n: YamlNode, out: GoOut): boolean => {
+    let tag: string;
+    let isNull = false;
+    if (indicatedString(n)) {
+      tag = '!!str';
+    } else {
       try {
-        decodeScalar(n);
+        const r = resolve(n.tag === '!' ? '' : n.tag, n.value);
+        tag = r.tag;
+        isNull = r.value === null;
+        if (tag === '!!binary') decodeScalar(n);
       } catch (e) {
-        if (e instanceof ResolveError) throw parseErr(`yaml: line ${n.line}: cannot decode ${nodeShortTag(n)} value as ${n.tag}`, n);
+        if (e instanceof ResolveError) throw e.message.startsWith('!!binary') ? goFail(e.message, n) : decodeFailure(e, n);
         throw e;
       }
-      return;
     }
-    if (n.kind === 'sequence') {
-      for (const c of n.content) visit(c, false);
-      return;
+    // The top-level map is not addressable: a null leaves it alone.
+    if (isNull) return out === 'iface';
+    if (out === 'string' || out === 'iface') return true;
+    terror(n, tag, out);
+    return false;
+  };
+
+  const sequence = (n: YamlNode, out: GoOut): boolean => {
+    if (out !== 'iface') {
+      terror(n, '!!seq', out);
+      return false;
     }
-    if (n.kind !== 'mapping') return;
-    for (let i = 0; i < n.content.length; i += 2) {
-      const ki = n.content[i]!;
-      for (let j = i + 2; j < n.content.length; j += 2) {
-        const kj = n.content[j]!;
-        if (ki.kind === kj.kind && ki.value === kj.value) {
-          errors.push(`line ${kj.line}: mapping key ${JSON.stringify(kj.value)} already defined at line ${ki.line}`);
+    for (const c of n.content) unmarshal(c, 'iface');
+    return true;
+  };
+
+  const merge = (parent: YamlNode, m: YamlNode, out: GoOut): void => {
+    const saved = mergedFields;
+    if (mergedFields === null) {
+      const fields = new Set<string>();
+      for (let i = 0; i < parent.content.length; i += 2) {
+        const k = parent.content[i]!;
+        if (unmarshal(k, 'iface')) fields.add(keyId(k, 'iface'));
+      }
+      mergedFields = fields;
+    }
+    const wantMap = (): SopsError => goFail('map merge requires map or sequence of maps as the value', m);
+    switch (m.kind) {
+      case 'mapping':
+        unmarshal(m, out);
+        break;
+      case 'alias':
+        if (m.alias && m.alias.kind !== 'mapping') throw wantMap();
+        unmarshal(m, out);
+        break;
+      case 'sequence':
+        for (const ni of m.content) {
+          if (ni.kind === 'alias') {
+            if (ni.alias && ni.alias.kind !== 'mapping') throw wantMap();
+          } else if (ni.kind !== 'mapping') {
+            throw wantMap();
+          }
+          unmarshal(ni, out);
+        }
+        break;
+      default:
+        throw wantMap();
+    }
+    mergedFields = saved;
+  };
+
+  const mapping = (n: YamlNode, outIn: GoOut): boolean => {
+    const l = n.content.length;
+    const nerrs = terrors.length;
+    for (let i = 0; i < l; i += 2) {
+      const ni = n.content[i]!;
+      for (let j = i + 2; j < l; j += 2) {
+        const nj = n.content[j]!;
+        if (ni.kind === nj.kind && ni.value === nj.value) {
+          terrors.push(`line ${nj.line}: mapping key ${goQuote(nj.value)} already defined at line ${ni.line}`);
         }
       }
     }
-    for (let i = 0; i < n.content.length; i += 2) {
+    if (terrors.length > nerrs) return false;
+    if (outIn === 'string') {
+      terror(n, '!!map', outIn);
+      return false;
+    }
+    const out: GoOut = outIn === 'iface' ? (isStringMap(n) ? 'smap' : 'gmap') : outIn;
+    const keyOut: GoOut = out === 'smap' ? 'string' : 'iface';
+    const fields = mergedFields;
+    mergedFields = null;
+    let mergeNode: YamlNode | undefined;
+    for (let i = 0; i < l; i += 2) {
       const k = n.content[i]!;
-      const v = n.content[i + 1]!;
-      const kt = k.kind === 'alias' && k.alias ? k.alias : k;
-      if (kt.kind !== 'scalar') {
-        if (top) throw parseErr(`yaml: unmarshal errors:\n  line ${k.line}: cannot unmarshal ${nodeShortTag(kt)} into string`, k);
-        throw parseErr(`yaml: line ${k.line}: invalid map key`, k);
+      if (isMerge(k)) {
+        mergeNode = n.content[i + 1]!;
+        continue;
       }
-      if (kt.kind === 'scalar' && kt.style === 0 && kt.tag === '!!merge') {
-        const target = v.kind === 'alias' && v.alias ? v.alias : v;
-        const ok =
-          target.kind === 'mapping' ||
-          (target.kind === 'sequence' &&
-            target.content.every((c) => (c.kind === 'alias' && c.alias ? c.alias : c).kind === 'mapping'));
-        if (!ok) throw parseErr(`yaml: line ${v.line}: map merge requires map or sequence of maps as the value`, v);
+      if (!unmarshal(k, keyOut)) continue;
+      if (fields !== null) {
+        const id = keyId(k, keyOut);
+        if (fields.has(id)) continue;
+        fields.add(id);
       }
-      visit(k, false);
-      visit(v, false);
+      if (keyOut === 'iface') {
+        const kt = deref(k);
+        if (kt.kind === 'mapping') {
+          const type = isStringMap(kt) ? GO_TYPE.smap : GO_TYPE.gmap;
+          throw goFail(`invalid map key: ${type}{${kt.content.length > 0 ? '<redacted>' : ''}}`, k);
+        }
+        if (kt.kind === 'sequence') throw goFail(`invalid map key: []interface {}{${kt.content.length > 0 ? '<redacted>' : ''}}`, k);
+      }
+      unmarshal(n.content[i + 1]!, 'iface');
+    }
+    mergedFields = fields;
+    if (mergeNode) merge(n, mergeNode, out);
+    return true;
+  };
+
+  const unmarshal = (n: YamlNode, out: GoOut): boolean => {
+    decodeCount++;
+    if (aliasDepth > 0) aliasCount++;
+    if (aliasCount > 100 && decodeCount > 1000 && aliasCount / decodeCount > allowedAliasRatio(decodeCount)) {
+      // go-yaml's message; the code stays ERR_LIMIT (a resource limit, like `maxNodes`).
+      throw new SopsError('ERR_LIMIT', 'yaml: document contains excessive aliasing', { position: { line: n.line, column: n.column } });
+    }
+    if (decodeCount > maxNodes) {
+      throw new SopsError('ERR_LIMIT', `yaml: document expands to more than ${maxNodes} values (aliases)`);
+    }
+    switch (n.kind) {
+      case 'document':
+        if (n.content.length === 1) unmarshal(n.content[0]!, out);
+        return n.content.length === 1;
+      case 'alias': {
+        if (aliases.has(n)) throw goFail(`anchor '${n.value}' value contains itself`, n);
+        aliases.add(n);
+        aliasDepth++;
+        const good = unmarshal(n.alias!, out);
+        aliasDepth--;
+        aliases.delete(n);
+        return good;
+      }
+      case 'scalar':
+        return scalar(n, out);
+      case 'mapping':
+        return mapping(n, out);
+      case 'sequence':
+        return sequence(n, out);
+      default:
+        return false;
     }
   };
-  const root = doc.content[0];
-  if (!root) return;
-  const r = root.kind === 'alias' && root.alias ? root.alias : root;
-  if (r.kind === 'sequence') {
-    throw parseErr(`yaml: unmarshal errors:\n  line ${r.line}: cannot unmarshal !!seq into map[string]interface {}`, r);
+
+  unmarshal(doc, 'smap');
+  if (terrors.length > 0) throw parseErr('yaml: unmarshal errors:\n  ' + terrors.join('\n  '), doc.content[0]);
+}
+
+/** Go's `%#v` of a string (`strconv.Quote`). */
+function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '"' || ch === '\\') out += '\\' + ch;
+    else if (c === 0x07) out += '\\a';
+    else if (c === 0x08) out += '\\b';
+    else if (c === 0x0c) out += '\\f';
+    else if (c === 0x0a) out += '\\n';
+    else if (c === 0x0d) out += '\\r';
+    else if (c === 0x09) out += '\\t';
+    else if (c === 0x0b) out += '\\v';
+    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
+    else if (isGoPrintable(c)) out += ch;
+    else if (c < 0x10000) out += '\\u' + c.toString(16).padStart(4, '0');
+    else out += '\\U' + c.toString(16).padStart(8, '0');
   }
-  if (r.kind === 'scalar') {
-    if (nodeShortTag(r) === '!!null') return;
-    throw parseErr(`yaml: unmarshal errors:\n  line ${r.line}: cannot unmarshal ${nodeShortTag(r)} into map[string]interface {}`, r);
-  }
-  visit(r, true);
-  if (errors.length > 0) throw parseErr('yaml: unmarshal errors:\n  ' + errors.join('\n  '), r);
+  return out + '"';
+}
+
+/** An approximation of Go's `strconv.IsPrint` (letters, marks, numbers, punctuation, symbols, ASCII space). */
+function isGoPrintable(c: number): boolean {
+  if (c < 0x80) return c >= 0x20 && c < 0x7f;
+  return /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(String.fromCodePoint(c));
 }
 
 /** Converts go-yaml nodes into tree branches exactly as sops's YAML store does. */
@@ -344,22 +528,28 @@ export class YamlStore implements Store {
    * inline, everything else is a comment line).
    */
   loadPlainFile(data: string | Uint8Array): TreeBranches {
-    const text = toText(data);
+    // sops decodes the first document into a map first (errors as go-yaml
+    // gives them), then every document into nodes (errors wrapped in
+    // "Error unmarshaling input YAML: "), converting each before parsing the next.
     let docs: YamlNode[];
+    let failure: YamlSyntaxError | undefined;
     try {
-      docs = composeDocuments(text, { maxDepth: this.maxDepth });
+      docs = composeDocuments(data, { maxDepth: this.maxDepth });
     } catch (e) {
-      if (e instanceof YamlSyntaxError) {
-        throw new SopsError('ERR_PARSE', e.message, { position: { line: e.line, column: e.column } });
-      }
-      throw e;
+      if (!(e instanceof YamlSyntaxError)) throw e;
+      failure = e;
+      docs = e.documents;
     }
-    if (text.length > 0) {
+    const position = (e: YamlSyntaxError) => (e.line > 0 ? { position: { line: e.line, column: e.column } } : {});
+    if (failure && docs.length === 0) throw new SopsError('ERR_PARSE', failure.message, position(failure));
+    if (data.length > 0) {
       if (docs.length === 0) throw new SopsError('ERR_PARSE', 'EOF');
-      checkFirstDocument(docs[0]!);
+      checkFirstDocument(docs[0]!, this.maxNodes);
     }
     const builder = new TreeBuilder(this.maxNodes);
-    return docs.map((d) => new Branch(builder.append(d, [], false)));
+    const branches = docs.map((d) => new Branch(builder.append(d, [], false)));
+    if (failure) throw new SopsError('ERR_PARSE', `Error unmarshaling input YAML: ${failure.message}`, position(failure));
+    return branches;
   }
 
   /** sops `EmitPlainFile`: each branch a document, later ones preceded by `---`. */

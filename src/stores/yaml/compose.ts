@@ -12,20 +12,69 @@
  */
 import { CST, Parser } from 'yaml';
 import { newNode, Style, type EventType, type YamlNode } from './node.js';
-import { ScanError, Scanner, type Mark, type Token } from './scanner.js';
+import { readInput, ReaderError, Scanner, YamlMarkedError, type Mark, type Token } from './scanner.js';
 
-/** A YAML syntax error with its 1-based position. Never carries input text. */
+/**
+ * A YAML error as the store reports it: `message` is exactly go-yaml v3's
+ * error text, `line`/`column` the 1-based position of the problem (0 when
+ * unknown). Never carries input text beyond what go-yaml prints (anchor
+ * names). `documents` are the documents completed before the failure: sops
+ * parses the first document alone first and reports its errors as they are,
+ * errors in later documents come wrapped (see `YamlStore.loadPlainFile`).
+ */
 export class YamlSyntaxError extends Error {
   override name = 'YamlSyntaxError';
-  readonly line: number;
-  readonly column: number;
-  constructor(message: string, line: number, column: number) {
+  documents: YamlNode[] = [];
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly column: number,
+  ) {
     super(message);
-    this.line = line;
-    this.column = column;
   }
 }
 
+const ZERO_MARK: Mark = { index: 0, line: 0, column: 0 };
+
+/**
+ * go-yaml `(*parser).fail`: the line is the context mark's if it is not on
+ * the first line, else the problem mark's; both are 0-based and only scanner
+ * errors add 1 ("Scanner errors don't iterate line before returning error").
+ * No line is printed when it comes out 0. The context text is never printed.
+ */
+export function formatYamlError(e: YamlMarkedError): string {
+  let line = 0;
+  if (e.contextMark.line !== 0) line = e.contextMark.line + (e.kind === 'scanner' ? 1 : 0);
+  else if (e.problemMark.line !== 0) line = e.problemMark.line + (e.kind === 'scanner' ? 1 : 0);
+  const where = line !== 0 ? `line ${line}: ` : '';
+  return `yaml: ${where}${e.problem.length > 0 ? e.problem : 'unknown problem parsing YAML content'}`;
+}
+
+/** A libyaml parser error (`yaml_parser_set_parser_error(_context)`). */
+function parserError(context: string, contextMark: Mark, problem: string, problemMark: Mark): YamlMarkedError {
+  return new YamlMarkedError('parser', context, contextMark, problem, problemMark);
+}
+
+/** A parser error without context (`yaml_parser_set_parser_error`). */
+function parseError(problem: string, mark: Mark): YamlMarkedError {
+  return parserError('', ZERO_MARK, problem, mark);
+}
+
+/** go-yaml `failf`: `yaml: ` and the message, no position. `mark` only sets {@link YamlSyntaxError.line}. */
+class GoYamlFailure extends Error {
+  constructor(
+    message: string,
+    readonly mark: Mark,
+  ) {
+    super(message);
+  }
+}
+
+/** libyaml's default tag directives. */
+const DEFAULT_TAG_DIRECTIVES: ReadonlyArray<[string, string]> = [
+  ['!', '!'],
+  ['!!', 'tag:yaml.org,2002:'],
+];
 
 interface Event {
   type: EventType;
@@ -66,10 +115,6 @@ type State =
   | 'FLOW_MAPPING_EMPTY_VALUE'
   | 'END';
 
-function parseError(message: string, mark: Mark): YamlSyntaxError {
-  return new YamlSyntaxError(`yaml: line ${mark.line + 1}: ${message}`, mark.line + 1, mark.column + 1);
-}
-
 /** The event parser (libyaml `yaml_parser_parse` with go-yaml's comment handling). */
 class EventParser {
   private readonly scanner: Scanner;
@@ -83,8 +128,8 @@ class EventParser {
   private marks: Mark[] = [];
   private tagDirectives = new Map<string, string>();
 
-  constructor(src: string) {
-    this.scanner = new Scanner(src);
+  constructor(src: string, readerError?: ReaderError) {
+    this.scanner = new Scanner(src, readerError);
   }
 
   private peekToken(): Token {
@@ -207,7 +252,7 @@ class EventParser {
       }
     }
     if (implicit && !['VERSION_DIRECTIVE', 'TAG_DIRECTIVE', 'DOCUMENT_START', 'STREAM_END'].includes(t.type)) {
-      this.tagDirectives = new Map();
+      this.tagDirectives = new Map(DEFAULT_TAG_DIRECTIVES);
       this.states.push('DOCUMENT_END');
       this.state = 'BLOCK_NODE';
       // go-yaml: the part of the head comment before its last blank line is
@@ -231,21 +276,23 @@ class EventParser {
     }
     if (t.type !== 'STREAM_END') {
       const start = t.start;
+      // libyaml `yaml_parser_process_directives`.
       this.tagDirectives = new Map();
+      let version = false;
       while (t.type === 'VERSION_DIRECTIVE' || t.type === 'TAG_DIRECTIVE') {
         if (t.type === 'VERSION_DIRECTIVE') {
-          const m = /^%YAML\s+(\d+)\.(\d+)/.exec(t.value);
-          if (!m || m[1] !== '1' || (m[2] !== '1' && m[2] !== '2')) {
-            // go-yaml accepts %YAML 1.1 and 1.2 only (its check is on major/minor of 1.1; 1.2 is mapped).
-            throw parseError('found incompatible YAML document', t.start);
-          }
+          if (version) throw parseError('found duplicate %YAML directive', t.start);
+          // go-yaml v3 accepts %YAML 1.1 only.
+          if (t.major !== 1 || t.minor !== 1) throw parseError('found incompatible YAML document', t.start);
+          version = true;
         } else {
-          const m = /^%TAG\s+(\S+)\s+(\S+)/.exec(t.value);
-          if (m) this.tagDirectives.set(m[1]!, m[2]!);
+          if (this.tagDirectives.has(t.value)) throw parseError('found duplicate %TAG directive', t.start);
+          this.tagDirectives.set(t.value, t.suffix ?? '');
         }
         this.skipToken();
         t = this.peekToken();
       }
+      for (const [h, p] of DEFAULT_TAG_DIRECTIVES) if (!this.tagDirectives.has(h)) this.tagDirectives.set(h, p);
       if (t.type !== 'DOCUMENT_START') throw parseError('did not find expected <document start>', t.start);
       this.states.push('DOCUMENT_END');
       this.state = 'DOCUMENT_CONTENT';
@@ -270,15 +317,11 @@ class EventParser {
     return e;
   }
 
-  private resolveTag(text: string, mark: Mark): string {
-    // Tag shorthands: "!!x" → tag:yaml.org,2002:x; "!x" → !x; "!h!x" via %TAG; "!<...>" verbatim.
-    if (text.startsWith('!<')) return decodeURIComponentSafe(text.slice(2, -1));
-    const m = /^(!(?:[0-9A-Za-z_-]*!)?)(.*)$/.exec(text)!;
-    const handle = m[1]!;
-    const suffix = decodeURIComponentSafe(m[2]!);
-    if (handle === '!' && suffix === '') return '!';
-    const prefix = this.tagDirectives.get(handle) ?? (handle === '!!' ? 'tag:yaml.org,2002:' : handle === '!' ? '!' : undefined);
-    if (prefix === undefined) throw parseError('found undefined tag handle', mark);
+  /** The tag of a node: verbatim, or its handle's prefix (from `%TAG` or the defaults) and the suffix. */
+  private resolveTag(handle: string, suffix: string, startMark: Mark, tagMark: Mark): string {
+    if (handle === '') return suffix;
+    const prefix = this.tagDirectives.get(handle);
+    if (prefix === undefined) throw parserError('while parsing a node', startMark, 'found undefined tag handle', tagMark);
     return prefix + suffix;
   }
 
@@ -294,19 +337,25 @@ class EventParser {
     const start = t.start;
     let anchor = '';
     let tag = '';
+    let tagHandle = '';
+    let tagSuffix = '';
     let tagMark = t.start;
     if (t.type === 'ANCHOR') {
       anchor = t.value;
       this.skipToken();
       t = this.peekToken();
       if (t.type === 'TAG') {
-        tag = t.value;
+        tag = '!';
+        tagHandle = t.value;
+        tagSuffix = t.suffix ?? '';
         tagMark = t.start;
         this.skipToken();
         t = this.peekToken();
       }
     } else if (t.type === 'TAG') {
-      tag = t.value;
+      tag = '!';
+      tagHandle = t.value;
+      tagSuffix = t.suffix ?? '';
       tagMark = t.start;
       this.skipToken();
       t = this.peekToken();
@@ -316,7 +365,7 @@ class EventParser {
         t = this.peekToken();
       }
     }
-    if (tag !== '') tag = this.resolveTag(tag, tagMark);
+    if (tag !== '') tag = this.resolveTag(tagHandle, tagSuffix, start, tagMark);
     if (indentlessSequence && t.type === 'BLOCK_ENTRY') {
       this.state = 'INDENTLESS_SEQUENCE_ENTRY';
       return this.event('SEQUENCE_START', start, { anchor, tag });
@@ -362,7 +411,7 @@ class EventParser {
       this.popState();
       return this.event('SCALAR', start, { anchor, tag, scalarKind: 'empty' });
     }
-    throw parseError(`did not find expected node content`, t.start);
+    throw parserError(block ? 'while parsing a block node' : 'while parsing a flow node', start, 'did not find expected node content', t.start);
   }
 
   /** go-yaml `yaml_parser_split_stem_comment`. */
@@ -400,7 +449,7 @@ class EventParser {
       this.skipToken();
       return this.event('SEQUENCE_END', t.start);
     }
-    throw parseError("did not find expected '-' indicator", t.start);
+    throw parserError('while parsing a block collection', this.marks.pop()!, "did not find expected '-' indicator", t.start);
   }
 
   private indentlessSequenceEntry(): Event {
@@ -448,7 +497,7 @@ class EventParser {
       this.skipToken();
       return e;
     }
-    throw parseError('did not find expected key', t.start);
+    throw parserError('while parsing a block mapping', this.marks.pop()!, 'did not find expected key', t.start);
   }
 
   private blockMappingValue(): Event {
@@ -481,7 +530,7 @@ class EventParser {
           this.skipToken();
           t = this.peekToken();
         } else {
-          throw parseError("did not find expected ',' or ']'", t.start);
+          throw parserError('while parsing a flow sequence', this.marks.pop()!, "did not find expected ',' or ']'", t.start);
         }
       }
       if (t.type === 'KEY') {
@@ -540,7 +589,7 @@ class EventParser {
           this.skipToken();
           t = this.peekToken();
         } else {
-          throw parseError("did not find expected ',' or '}'", t.start);
+          throw parserError('while parsing a flow mapping', this.marks.pop()!, "did not find expected ',' or '}'", t.start);
         }
       }
       if (t.type === 'KEY') {
@@ -581,14 +630,6 @@ class EventParser {
     }
     this.state = 'FLOW_MAPPING_KEY';
     return this.emptyScalar(t.start);
-  }
-}
-
-function decodeURIComponentSafe(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
   }
 }
 
@@ -685,7 +726,7 @@ class Composer {
   private enter(e: Event): void {
     this.depth++;
     if (this.depth > this.opts.maxDepth) {
-      throw new YamlSyntaxError(`yaml: line ${e.start.line + 1}: nesting deeper than ${this.opts.maxDepth} levels`, e.start.line + 1, e.start.column + 1);
+      throw new GoYamlFailure(`yaml: line ${e.start.line + 1}: nesting deeper than ${this.opts.maxDepth} levels`, e.start);
     }
   }
 
@@ -702,7 +743,7 @@ class Composer {
     const e = this.expect('ALIAS');
     const n = this.node('alias', '', '', e.anchor, e);
     const target = this.anchors.get(e.anchor);
-    if (!target) throw parseError(`unknown anchor '${e.anchor}' referenced`, e.start);
+    if (!target) throw new GoYamlFailure(`yaml: unknown anchor '${e.anchor}' referenced`, e.start);
     n.alias = target;
     return n;
   }
@@ -846,11 +887,15 @@ function cstScalars(src: string): Map<number, CST.FlowScalar | CST.BlockScalar> 
 }
 
 /**
- * Parse every document of `src` into go-yaml v3 style nodes (as successive
- * `yaml.Decoder.Decode(&node)` calls return them). Throws
- * {@link YamlSyntaxError} on malformed input.
+ * Parse every document of `data` into go-yaml v3 style nodes (as successive
+ * `yaml.Decoder.Decode(&node)` calls return them). Bytes are read as go-yaml
+ * reads them (UTF-8, one leading BOM dropped). Throws {@link YamlSyntaxError}
+ * with go-yaml's message on malformed input; its `documents` are those
+ * completed before the failure.
  */
-export function composeDocuments(src: string, opts: ComposeOptions): YamlNode[] {
+export function composeDocuments(data: string | Uint8Array, opts: ComposeOptions): YamlNode[] {
+  const input = readInput(data);
+  const src = input.text;
   const cst = cstScalars(src);
   // The `yaml` package reads YAML 1.2 and is stricter than go-yaml about flow
   // collections that run back to column 0 (which go-yaml itself writes, e.g.
@@ -861,7 +906,7 @@ export function composeDocuments(src: string, opts: ComposeOptions): YamlNode[] 
     if (tok !== undefined && (tok.type === 'block-scalar' || start + tok.source.length === end)) return tok;
     return cstScalars(src.slice(start, end)).get(0);
   };
-  const composer = new Composer(new EventParser(src), scalars, opts);
+  const composer = new Composer(new EventParser(src, input.error), scalars, opts);
   const docs: YamlNode[] = [];
   try {
     for (;;) {
@@ -870,10 +915,19 @@ export function composeDocuments(src: string, opts: ComposeOptions): YamlNode[] 
       docs.push(d);
     }
   } catch (err) {
-    if (err instanceof ScanError) {
-      throw new YamlSyntaxError(`yaml: line ${err.mark.line + 1}: ${err.message}`, err.mark.line + 1, err.mark.column + 1);
+    let e: YamlSyntaxError;
+    if (err instanceof YamlMarkedError) {
+      e = new YamlSyntaxError(formatYamlError(err), err.problemMark.line + 1, err.problemMark.column + 1);
+    } else if (err instanceof GoYamlFailure) {
+      e = new YamlSyntaxError(err.message, err.mark.line + 1, err.mark.column + 1);
+    } else if (err instanceof ReaderError) {
+      // go-yaml prints reader errors without a position.
+      e = new YamlSyntaxError(`yaml: ${err.problem}`, 0, 0);
+    } else {
+      throw err;
     }
-    throw err;
+    e.documents = docs;
+    throw e;
   }
   return docs;
 }

@@ -53,6 +53,11 @@ export interface Token {
   end: Mark;
   /** Anchor/alias name, tag text, or scalar source offset key. */
   value: string;
+  /** TAG: the tag suffix (`value` holds the handle); TAG_DIRECTIVE: the prefix (`value` holds the handle). */
+  suffix?: string;
+  /** VERSION_DIRECTIVE: the version numbers. */
+  major?: number;
+  minor?: number;
   scalarKind?: ScalarKind;
 }
 
@@ -74,14 +79,124 @@ interface SimpleKey {
   mark: Mark;
 }
 
-/** Scanner failures (structure only; positions, never values). */
-export class ScanError extends Error {
-  override name = 'ScanError';
-  readonly mark: Mark;
-  constructor(message: string, mark: Mark) {
-    super(message);
-    this.mark = { ...mark };
+/**
+ * A libyaml-style error: what was being done (`context`, with the mark where
+ * it started) and what went wrong (`problem`, with the mark where it was
+ * found). go-yaml prints only the problem; the line it prints is derived from
+ * both marks (see `formatYamlError` in `compose.ts`). Never carries input text.
+ */
+export class YamlMarkedError extends Error {
+  override name = 'YamlMarkedError';
+  constructor(
+    /** libyaml's error type: scanner errors print their line 1-based, parser errors 0-based. */
+    readonly kind: 'scanner' | 'parser',
+    readonly context: string,
+    readonly contextMark: Mark,
+    readonly problem: string,
+    readonly problemMark: Mark,
+  ) {
+    super(problem);
+    this.contextMark = { ...contextMark };
+    this.problemMark = { ...problemMark };
   }
+}
+
+/** Scanner failures (libyaml `yaml_parser_set_scanner_error`): the problem mark is where the scanner stands. */
+export class ScanError extends YamlMarkedError {
+  override name = 'ScanError';
+  constructor(context: string, contextMark: Mark, problem: string, problemMark: Mark) {
+    super('scanner', context, contextMark, problem, problemMark);
+  }
+}
+
+/** Reader failures (libyaml `yaml_parser_set_reader_error`): bad encoding or characters. go-yaml prints no position. */
+export class ReaderError extends Error {
+  override name = 'ReaderError';
+  constructor(
+    readonly problem: string,
+    /** Byte offset of the offending input. */
+    readonly offset: number,
+  ) {
+    super(problem);
+  }
+}
+
+/** The decoded input as go-yaml's reader sees it. */
+export interface ReaderInput {
+  /** The characters the reader decodes before failing (all of them without error); one leading BOM removed. */
+  text: string;
+  /** The reader failure, raised once the scanner needs a character at or past `text.length`. */
+  error?: ReaderError;
+}
+
+/** go-yaml's raw read size: a `bytes.Reader` fills its 512-byte raw buffer per read. */
+const RAW_CHUNK = 512;
+
+const allowedChar = (v: number): boolean =>
+  v === 0x09 ||
+  v === 0x0a ||
+  v === 0x0d ||
+  (v >= 0x20 && v <= 0x7e) ||
+  v === 0x85 ||
+  (v >= 0xa0 && v <= 0xd7ff) ||
+  (v >= 0xe000 && v <= 0xfffd) ||
+  (v >= 0x10000 && v <= 0x10ffff);
+
+/**
+ * go-yaml's reader (`readerc.go`) over UTF-8 input: one leading BOM is
+ * dropped, bad UTF-8 and characters outside YAML's printable set fail. The
+ * reader decodes 512-byte chunks as the scanner asks for more characters, so
+ * a failure in a chunk only surfaces once the scanner reads past the
+ * characters of the chunks before it ({@link ReaderInput.text} ends there).
+ * UTF-16 input (a UTF-16 BOM) is not supported and fails as invalid UTF-8.
+ */
+export function readInput(data: string | Uint8Array): ReaderInput {
+  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+  let pos = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  const n = bytes.length;
+  let text = '';
+  // Characters of complete chunks before the current one.
+  let chunkText = '';
+  let chunkEnd = RAW_CHUNK;
+  const fail = (problem: string, offset: number, atEof = false): ReaderInput => {
+    // An incomplete sequence at the end is reported when the reader hits EOF,
+    // after every complete character; other failures when their chunk is decoded.
+    return { text: atEof ? text : chunkText, error: new ReaderError(problem, offset) };
+  };
+  while (pos < n) {
+    const start = pos;
+    const octet = bytes[pos]!;
+    let width: number;
+    if ((octet & 0x80) === 0) width = 1;
+    else if ((octet & 0xe0) === 0xc0) width = 2;
+    else if ((octet & 0xf0) === 0xe0) width = 3;
+    else if ((octet & 0xf8) === 0xf0) width = 4;
+    else return fail('invalid leading UTF-8 octet', pos);
+    if (pos + width > n) return fail('incomplete UTF-8 octet sequence', pos, true);
+    // A character straddling a chunk boundary is decoded with the later chunk.
+    while (pos + width > chunkEnd) {
+      chunkText = text;
+      chunkEnd += RAW_CHUNK;
+    }
+    let value = width === 1 ? octet & 0x7f : width === 2 ? octet & 0x1f : width === 3 ? octet & 0x0f : octet & 0x07;
+    for (let k = 1; k < width; k++) {
+      const o = bytes[pos + k]!;
+      if ((o & 0xc0) !== 0x80) return fail('invalid trailing UTF-8 octet', pos + k);
+      value = (value << 6) + (o & 0x3f);
+    }
+    if (!(width === 1 || (width === 2 && value >= 0x80) || (width === 3 && value >= 0x800) || (width === 4 && value >= 0x10000))) {
+      return fail('invalid length of a UTF-8 sequence', start);
+    }
+    if ((value >= 0xd800 && value <= 0xdfff) || value > 0x10ffff) return fail('invalid Unicode character', start);
+    if (!allowedChar(value)) return fail('control characters are not allowed', start);
+    text += String.fromCodePoint(value);
+    pos += width;
+    if (pos === chunkEnd) {
+      chunkText = text;
+      chunkEnd += RAW_CHUNK;
+    }
+  }
+  return { text };
 }
 
 const isBreakCh = (c: string | undefined): boolean =>
@@ -91,7 +206,8 @@ const isZ = (c: string | undefined): boolean => c === undefined || c === '\0';
 const isBreakZ = (c: string | undefined): boolean => isBreakCh(c) || isZ(c);
 const isBlankZ = (c: string | undefined): boolean => isBlankCh(c) || isBreakZ(c);
 const isAlpha = (c: string | undefined): boolean => c !== undefined && /^[0-9A-Za-z_-]$/.test(c);
-const URI_CHARS = /^[0-9A-Za-z_\-;/?:@&=+$,.!~*'()[\]%]$/;
+const URI_CHARS = /^[;/?:@&=+$,.!~*'()[\]%]$/;
+const isHex = (c: string | undefined): boolean => c !== undefined && /^[0-9A-Fa-f]$/.test(c);
 
 /**
  * The scanner. Tokens are kept in one array (never dropped); `tokensParsed`
@@ -106,6 +222,9 @@ export class Scanner {
   private streamEndProduced = false;
 
   private readonly s: string;
+  private readonly readerError: ReaderError | undefined;
+  /** libyaml's `is_bom` looks at the start of its buffer, not at the current character. */
+  private readonly bufferStartsWithBom: boolean;
   private pos = 0;
   private mark: Mark = { index: 0, line: 0, column: 0 };
   private newlines = 0;
@@ -116,14 +235,30 @@ export class Scanner {
   private simpleKeys: SimpleKey[] = [];
   private simpleKeysByTok = new Map<number, number>();
 
-  constructor(src: string) {
+  /** `src`: the text after go-yaml's reader (see {@link readInput}); `readerError` fires when reading past it. */
+  constructor(src: string, readerError?: ReaderError) {
     this.s = src;
+    this.readerError = readerError;
+    this.bufferStartsWithBom = src.startsWith('\ufeff');
   }
 
   // ---- character access
 
   private ch(k = 0): string | undefined {
-    return this.s[this.pos + k];
+    const i = this.pos + k;
+    if (i >= this.s.length && this.readerError) throw this.readerError;
+    return this.s[i];
+  }
+
+  /** At (or `k` characters before) the end of the input; reading past a reader failure raises it. */
+  private eof(k = 0): boolean {
+    if (this.pos + k < this.s.length) return false;
+    if (this.readerError) throw this.readerError;
+    return true;
+  }
+
+  private scanError(context: string, contextMark: Mark, problem: string): ScanError {
+    return new ScanError(context, contextMark, problem, this.mark);
   }
 
   private curMark(): Mark {
@@ -212,7 +347,7 @@ export class Scanner {
   private simpleKeyIsValid(k: SimpleKey): boolean {
     if (!k.possible) return false;
     if (k.mark.line < this.mark.line || k.mark.index + 1024 < this.mark.index) {
-      if (k.required) throw new ScanError("while scanning a simple key: could not find expected ':'", k.mark);
+      if (k.required) throw this.scanError('while scanning a simple key', k.mark, "could not find expected ':'");
       k.possible = false;
       return false;
     }
@@ -233,7 +368,7 @@ export class Scanner {
     this.unrollIndent(this.mark.column, scanMark);
 
     const c = this.ch();
-    if (isZ(c) && this.pos >= this.s.length) return this.fetchStreamEnd();
+    if (isZ(c) && this.eof()) return this.fetchStreamEnd();
     if (this.mark.column === 0 && c === '%') return this.fetchDirective();
     if (this.mark.column === 0 && c === '-' && this.ch(1) === '-' && this.ch(2) === '-' && isBlankZ(this.ch(3))) {
       return this.fetchDocumentIndicator('DOCUMENT_START');
@@ -290,7 +425,7 @@ export class Scanner {
     ) {
       return this.fetchPlainScalar();
     }
-    throw new ScanError('while scanning for the next token: found character that cannot start any token', this.mark);
+    throw this.scanError('while scanning for the next token', this.mark, 'found character that cannot start any token');
   }
 
   // ---- simple keys, indentation
@@ -308,7 +443,7 @@ export class Scanner {
   private removeSimpleKey(): void {
     const k = this.simpleKeys[this.simpleKeys.length - 1]!;
     if (k.possible) {
-      if (k.required) throw new ScanError("while scanning a simple key: could not find expected ':'", k.mark);
+      if (k.required) throw this.scanError('while scanning a simple key', k.mark, "could not find expected ':'");
       k.possible = false;
       this.simpleKeysByTok.delete(k.tokenNumber);
     }
@@ -317,7 +452,9 @@ export class Scanner {
   private increaseFlowLevel(): void {
     this.simpleKeys.push({ possible: false, required: false, tokenNumber: this.tokens.length, mark: this.curMark() });
     this.flowLevel++;
-    if (this.flowLevel > 10000) throw new ScanError('while increasing flow level: exceeded max depth of 10000', this.mark);
+    if (this.flowLevel > 10000) {
+      throw this.scanError('while increasing flow level', this.simpleKeys[this.simpleKeys.length - 1]!.mark, 'exceeded max depth of 10000');
+    }
   }
 
   private decreaseFlowLevel(): void {
@@ -333,7 +470,9 @@ export class Scanner {
     if (this.indent < column) {
       this.indents.push(this.indent);
       this.indent = column;
-      if (this.indents.length > 10000) throw new ScanError('while increasing indent level: exceeded max depth of 10000', this.mark);
+      if (this.indents.length > 10000) {
+        throw this.scanError('while increasing indent level', this.simpleKeys[this.simpleKeys.length - 1]!.mark, 'exceeded max depth of 10000');
+      }
       this.insertToken(number, { type, start: { ...mark }, end: { ...mark }, value: '' });
     }
   }
@@ -365,7 +504,7 @@ export class Scanner {
   private scanToNextToken(): void {
     const scanMark = this.curMark();
     for (;;) {
-      if (this.mark.column === 0 && this.ch() === '\ufeff') this.skip();
+      if (this.mark.column === 0 && this.bufferStartsWithBom && !this.eof()) this.skip();
       while (this.ch() === ' ' || ((this.flowLevel > 0 || !this.simpleKeyAllowed) && this.ch() === '\t')) this.skip();
 
       // go-yaml: a line comment right after "- " that is followed by more
@@ -398,14 +537,13 @@ export class Scanner {
     let peek = 0;
     while (isBlankCh(this.ch(peek))) peek++;
     if (this.ch(peek) !== '#') return;
-    while (this.pos < this.s.length && peek > 0) {
+    while (!this.eof() && peek > 0) {
       this.skip();
       peek--;
     }
     const start = this.curMark();
     let text = '';
-    while (!isBreakZ(this.ch()) || (this.ch() === '\0' && this.pos < this.s.length)) {
-      if (this.pos >= this.s.length) break;
+    while (!isBreakZ(this.ch())) {
       text += this.readChar();
     }
     if (text.length > 0) {
@@ -444,7 +582,7 @@ export class Scanner {
     let peek = 0;
     for (; peek < 512; peek++) {
       // Past the end of input, libyaml's buffer holds NULs.
-      const c = this.pos + peek < this.s.length ? this.s[this.pos + peek]! : '\0';
+      const c = this.ch(peek) ?? '\0';
       column++;
       if (isBlankCh(c)) continue;
       const closeFlow = this.flowLevel > 0 && (c === ']' || c === '}');
@@ -484,7 +622,7 @@ export class Scanner {
       // Consume up to and including the comment line's text.
       const seen = this.mark.index + peek;
       for (;;) {
-        if (this.pos >= this.s.length) break;
+        if (this.eof()) break;
         const d = this.ch();
         if (isBreakZ(d)) {
           if (this.mark.index >= seen) break;
@@ -519,22 +657,101 @@ export class Scanner {
     this.insertToken(-1, { type: 'STREAM_END', start: this.curMark(), end: this.curMark(), value: '' });
   }
 
+  /** libyaml `yaml_parser_scan_directive`. */
   private fetchDirective(): void {
     this.unrollIndent(-1, this.curMark());
     this.removeSimpleKey();
     this.simpleKeyAllowed = false;
     const start = this.curMark();
-    let text = '';
-    while (!isBreakZ(this.ch()) && this.pos < this.s.length) {
-      if (this.ch() === '#' && isBlankCh(this.s[this.pos - 1])) break;
-      text += this.readChar();
+    this.skip();
+    let name = '';
+    while (isAlpha(this.ch())) name += this.readChar();
+    if (name.length === 0) throw this.scanError('while scanning a directive', start, 'could not find expected directive name');
+    if (!isBlankZ(this.ch())) throw this.scanError('while scanning a directive', start, 'found unexpected non-alphabetical character');
+    let token: Token;
+    if (name === 'YAML') {
+      while (isBlankCh(this.ch())) this.skip();
+      const major = this.versionNumber(start);
+      if (this.ch() !== '.') throw this.scanError('while scanning a %YAML directive', start, "did not find expected digit or '.' character");
+      this.skip();
+      const minor = this.versionNumber(start);
+      token = { type: 'VERSION_DIRECTIVE', start, end: this.curMark(), value: '', major, minor };
+    } else if (name === 'TAG') {
+      while (isBlankCh(this.ch())) this.skip();
+      const handle = this.tagHandle(true, start);
+      if (!isBlankCh(this.ch())) throw this.scanError('while scanning a %TAG directive', start, 'did not find expected whitespace');
+      while (isBlankCh(this.ch())) this.skip();
+      const prefix = this.tagUri(true, '', start);
+      if (!isBlankZ(this.ch())) throw this.scanError('while scanning a %TAG directive', start, 'did not find expected whitespace or line break');
+      token = { type: 'TAG_DIRECTIVE', start, end: this.curMark(), value: handle, suffix: prefix };
+    } else {
+      throw this.scanError('while scanning a directive', start, 'found unknown directive name');
     }
-    text = text.trimEnd();
-    const type: TokenType = text.startsWith('%YAML') ? 'VERSION_DIRECTIVE' : 'TAG_DIRECTIVE';
-    // go-yaml discards comments on directive lines; eat them.
-    while (!isBreakZ(this.ch()) && this.pos < this.s.length) this.skip();
+    // go-yaml discards comments on directive lines.
+    while (isBlankCh(this.ch())) this.skip();
+    if (this.ch() === '#') while (!isBreakZ(this.ch())) this.skip();
+    if (!isBreakZ(this.ch())) throw this.scanError('while scanning a directive', start, 'did not find expected comment or line break');
     if (isBreakCh(this.ch())) this.skipLine();
-    this.insertToken(-1, { type, start, end: this.curMark(), value: text });
+    this.insertToken(-1, token);
+  }
+
+  private versionNumber(start: Mark): number {
+    let value = 0;
+    let length = 0;
+    for (let c = this.ch(); c !== undefined && c >= '0' && c <= '9'; c = this.ch()) {
+      if (++length > 2) throw this.scanError('while scanning a %YAML directive', start, 'found extremely long version number');
+      value = value * 10 + Number(c);
+      this.skip();
+    }
+    if (length === 0) throw this.scanError('while scanning a %YAML directive', start, 'did not find expected version number');
+    return value;
+  }
+
+  private tagError(directive: boolean, start: Mark, problem: string): ScanError {
+    return this.scanError(directive ? 'while parsing a %TAG directive' : 'while parsing a tag', start, problem);
+  }
+
+  /** libyaml `yaml_parser_scan_tag_handle`. */
+  private tagHandle(directive: boolean, start: Mark): string {
+    if (this.ch() !== '!') throw this.tagError(directive, start, "did not find expected '!'");
+    let s = this.readChar();
+    while (isAlpha(this.ch())) s += this.readChar();
+    if (this.ch() === '!') s += this.readChar();
+    else if (directive && s !== '!') throw this.tagError(directive, start, "did not find expected '!'");
+    return s;
+  }
+
+  /** libyaml `yaml_parser_scan_tag_uri`: URI characters, `%xx` escapes decoded (as UTF-8). */
+  private tagUri(directive: boolean, head: string, start: Mark): string {
+    const bytes: number[] = [...new TextEncoder().encode(head.slice(1))];
+    let hasTag = head.length > 0;
+    for (let c = this.ch(); c !== undefined && (isAlpha(c) || URI_CHARS.test(c)); c = this.ch()) {
+      if (c === '%') {
+        let w = 1024;
+        while (w > 0) {
+          const h1 = this.ch(1);
+          const h2 = this.ch(2);
+          if (!(this.ch() === '%' && isHex(h1) && isHex(h2))) throw this.tagError(directive, start, 'did not find URI escaped octet');
+          const octet = parseInt(h1! + h2!, 16);
+          if (w === 1024) {
+            w = (octet & 0x80) === 0 ? 1 : (octet & 0xe0) === 0xc0 ? 2 : (octet & 0xf0) === 0xe0 ? 3 : (octet & 0xf8) === 0xf0 ? 4 : 0;
+            if (w === 0) throw this.tagError(directive, start, 'found an incorrect leading UTF-8 octet');
+          } else if ((octet & 0xc0) !== 0x80) {
+            throw this.tagError(directive, start, 'found an incorrect trailing UTF-8 octet');
+          }
+          bytes.push(octet);
+          this.skip();
+          this.skip();
+          this.skip();
+          w--;
+        }
+      } else {
+        bytes.push(...new TextEncoder().encode(this.readChar()));
+      }
+      hasTag = true;
+    }
+    if (!hasTag) throw this.tagError(directive, start, 'did not find expected tag URI');
+    return new TextDecoder().decode(new Uint8Array(bytes));
   }
 
   private fetchDocumentIndicator(type: TokenType): void {
@@ -576,7 +793,7 @@ export class Scanner {
 
   private fetchBlockEntry(): void {
     if (this.flowLevel === 0) {
-      if (!this.simpleKeyAllowed) throw new ScanError('block sequence entries are not allowed in this context', this.mark);
+      if (!this.simpleKeyAllowed) throw this.scanError('', this.mark, 'block sequence entries are not allowed in this context');
       this.rollIndent(this.mark.column, -1, 'BLOCK_SEQUENCE_START', this.curMark());
     }
     this.removeSimpleKey();
@@ -588,7 +805,7 @@ export class Scanner {
 
   private fetchKey(): void {
     if (this.flowLevel === 0) {
-      if (!this.simpleKeyAllowed) throw new ScanError('mapping keys are not allowed in this context', this.mark);
+      if (!this.simpleKeyAllowed) throw this.scanError('', this.mark, 'mapping keys are not allowed in this context');
       this.rollIndent(this.mark.column, -1, 'BLOCK_MAPPING_START', this.curMark());
     }
     this.removeSimpleKey();
@@ -608,7 +825,7 @@ export class Scanner {
       this.simpleKeyAllowed = false;
     } else {
       if (this.flowLevel === 0) {
-        if (!this.simpleKeyAllowed) throw new ScanError('mapping values are not allowed in this context', this.mark);
+        if (!this.simpleKeyAllowed) throw this.scanError('', this.mark, 'mapping values are not allowed in this context');
         this.rollIndent(this.mark.column, -1, 'BLOCK_MAPPING_START', this.curMark());
       }
       this.simpleKeyAllowed = this.flowLevel === 0;
@@ -627,27 +844,37 @@ export class Scanner {
     while (isAlpha(this.ch())) name += this.readChar();
     const c = this.ch();
     if (name.length === 0 || !(isBlankZ(c) || (c !== undefined && '?:,]}%@`'.includes(c)))) {
-      throw new ScanError(`while scanning an ${type === 'ANCHOR' ? 'anchor' : 'alias'}: did not find expected alphabetic or numeric character`, start);
+      throw this.scanError(type === 'ANCHOR' ? 'while scanning an anchor' : 'while scanning an alias', start, 'did not find expected alphabetic or numeric character');
     }
     this.insertToken(-1, { type, start, end: this.curMark(), value: name });
   }
 
+  /** libyaml `yaml_parser_scan_tag`: `value` is the handle (`''` for a verbatim tag), `suffix` the rest. */
   private fetchTag(): void {
     this.saveSimpleKey();
     this.simpleKeyAllowed = false;
     const start = this.curMark();
-    let text = '';
+    let handle: string;
+    let suffix: string;
     if (this.ch(1) === '<') {
-      while (this.pos < this.s.length && this.ch() !== '>' && !isBlankZ(this.ch())) text += this.readChar();
-      if (this.ch() === '>') text += this.readChar();
+      this.skip();
+      this.skip();
+      handle = '';
+      suffix = this.tagUri(false, '', start);
+      if (this.ch() !== '>') throw this.scanError('while scanning a tag', start, "did not find the expected '>'");
+      this.skip();
     } else {
-      text += this.readChar();
-      while (this.pos < this.s.length && URI_CHARS.test(this.ch()!)) text += this.readChar();
+      handle = this.tagHandle(false, start);
+      if (handle.length > 1 && handle.endsWith('!')) {
+        suffix = this.tagUri(false, '', start);
+      } else {
+        suffix = this.tagUri(false, handle, start);
+        handle = '!';
+        if (suffix.length === 0) [handle, suffix] = [suffix, handle];
+      }
     }
-    if (!isBlankZ(this.ch()) && !(this.flowLevel > 0 && this.ch() === ',')) {
-      throw new ScanError("while scanning a tag: did not find expected whitespace or line break", start);
-    }
-    this.insertToken(-1, { type: 'TAG', start, end: this.curMark(), value: text });
+    if (!isBlankZ(this.ch())) throw this.scanError('while scanning a tag', start, 'did not find expected whitespace or line break');
+    this.insertToken(-1, { type: 'TAG', start, end: this.curMark(), value: handle, suffix });
   }
 
   private fetchBlockScalar(literal: boolean): void {
@@ -656,33 +883,35 @@ export class Scanner {
     const start = this.curMark();
     this.skip();
     let increment = 0;
-    const readIndicators = (): void => {
-      for (let i = 0; i < 2; i++) {
-        const c = this.ch();
-        if (c === '+' || c === '-') this.skip();
-        else if (c !== undefined && c >= '1' && c <= '9') {
-          increment = Number(c);
-          this.skip();
-        } else if (c === '0') {
-          throw new ScanError('while scanning a block scalar: found an indentation indicator equal to 0', start);
-        }
+    const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
+    const zero = (): ScanError => this.scanError('while scanning a block scalar', start, 'found an indentation indicator equal to 0');
+    if (this.ch() === '+' || this.ch() === '-') {
+      this.skip();
+      if (isDigit(this.ch())) {
+        if (this.ch() === '0') throw zero();
+        increment = Number(this.ch());
+        this.skip();
       }
-    };
-    readIndicators();
+    } else if (isDigit(this.ch())) {
+      if (this.ch() === '0') throw zero();
+      increment = Number(this.ch());
+      this.skip();
+      if (this.ch() === '+' || this.ch() === '-') this.skip();
+    }
     while (isBlankCh(this.ch())) this.skip();
     if (this.ch() === '#') {
       this.scanLineComment(start);
-      while (!isBreakZ(this.ch()) && this.pos < this.s.length) this.skip();
+      while (!isBreakZ(this.ch())) this.skip();
     }
-    if (!isBreakZ(this.ch()) && this.pos < this.s.length) {
-      throw new ScanError('while scanning a block scalar: did not find expected comment or line break', start);
+    if (!isBreakZ(this.ch())) {
+      throw this.scanError('while scanning a block scalar', start, 'did not find expected comment or line break');
     }
     if (isBreakCh(this.ch())) this.skipLine();
     let indent = 0;
     if (increment > 0) indent = this.indent >= 0 ? this.indent + increment : increment;
     indent = this.blockScalarBreaks(indent, start);
-    while (this.mark.column === indent && this.pos < this.s.length) {
-      while (!isBreakZ(this.ch()) && this.pos < this.s.length) this.readChar();
+    while (this.mark.column === indent && !this.eof()) {
+      while (!isBreakZ(this.ch())) this.readChar();
       this.readLine();
       indent = this.blockScalarBreaks(indent, start);
     }
@@ -696,7 +925,7 @@ export class Scanner {
       while ((indent === 0 || this.mark.column < indent) && this.ch() === ' ') this.skip();
       if (this.mark.column > maxIndent) maxIndent = this.mark.column;
       if ((indent === 0 || this.mark.column < indent) && this.ch() === '\t') {
-        throw new ScanError('while scanning a block scalar: found a tab character where an indentation space is expected', start);
+        throw this.scanError('while scanning a block scalar', start, 'found a tab character where an indentation space is expected');
       }
       if (!isBreakCh(this.ch())) break;
       this.readLine();
@@ -713,15 +942,15 @@ export class Scanner {
     const start = this.curMark();
     this.skip();
     for (;;) {
-      if (this.pos >= this.s.length) throw new ScanError('while scanning a quoted scalar: found unexpected end of stream', start);
       const c = this.ch();
       if (
         this.mark.column === 0 &&
         ((c === '-' && this.ch(1) === '-' && this.ch(2) === '-') || (c === '.' && this.ch(1) === '.' && this.ch(2) === '.')) &&
         isBlankZ(this.ch(3))
       ) {
-        throw new ScanError('while scanning a quoted scalar: found unexpected document indicator', start);
+        throw this.scanError('while scanning a quoted scalar', start, 'found unexpected document indicator');
       }
+      if (this.eof()) throw this.scanError('while scanning a quoted scalar', start, 'found unexpected end of stream');
       if (single && c === "'" && this.ch(1) === "'") {
         this.skip();
         this.skip();
@@ -733,8 +962,7 @@ export class Scanner {
         this.skip();
         this.skipLine();
       } else if (!single && c === '\\') {
-        this.skip();
-        this.skip();
+        this.escape(start);
       } else if (isBreakCh(c)) {
         this.readLine();
       } else {
@@ -743,6 +971,31 @@ export class Scanner {
     }
     this.skip();
     this.insertToken(-1, { type: 'SCALAR', start, end: this.curMark(), value: '', scalarKind: single ? 'single' : 'double' });
+  }
+
+  /** An escape sequence in a double-quoted scalar (libyaml checks them while scanning). */
+  private escape(start: Mark): void {
+    const e = this.ch(1);
+    let codeLength = 0;
+    if (e === 'x') codeLength = 2;
+    else if (e === 'u') codeLength = 4;
+    else if (e === 'U') codeLength = 8;
+    else if (e === undefined || !'0abt\tnvfre "\'\\N_LP'.includes(e)) {
+      throw this.scanError('while parsing a quoted scalar', start, 'found unknown escape character');
+    }
+    this.skip();
+    this.skip();
+    if (codeLength === 0) return;
+    let value = 0;
+    for (let k = 0; k < codeLength; k++) {
+      const h = this.ch(k);
+      if (!isHex(h)) throw this.scanError('while parsing a quoted scalar', start, 'did not find expected hexdecimal number');
+      value = value * 16 + parseInt(h!, 16);
+    }
+    if ((value >= 0xd800 && value <= 0xdfff) || value > 0x10ffff) {
+      throw this.scanError('while parsing a quoted scalar', start, 'found invalid Unicode character escape code');
+    }
+    for (let k = 0; k < codeLength; k++) this.skip();
   }
 
   private fetchPlainScalar(): void {
@@ -762,7 +1015,7 @@ export class Scanner {
         break;
       }
       if (c === '#') break;
-      while (!isBlankZ(this.ch()) && this.pos < this.s.length) {
+      while (!isBlankZ(this.ch())) {
         const d = this.ch();
         if ((d === ':' && isBlankZ(this.ch(1))) || (this.flowLevel > 0 && d !== undefined && ',?[]{}'.includes(d))) break;
         if (leadingBlanks) leadingBlanks = false;
@@ -773,7 +1026,7 @@ export class Scanner {
       while (isBlankCh(this.ch()) || isBreakCh(this.ch())) {
         if (isBlankCh(this.ch())) {
           if (leadingBlanks && this.mark.column < indent && this.ch() === '\t') {
-            throw new ScanError('while scanning a plain scalar: found a tab character that violates indentation', start);
+            throw this.scanError('while scanning a plain scalar', start, 'found a tab character that violates indentation');
           }
           this.skip();
         } else {
