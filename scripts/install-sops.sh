@@ -2,18 +2,26 @@
 # Install pinned Go sops binaries into .tools/sops-<version>/sops (git-ignored).
 #
 # Usage:
-#   bash scripts/install-sops.sh                 # default: 3.13.3
-#   bash scripts/install-sops.sh 3.7.3 3.12.1    # explicit list
-#   SOPS_VERSIONS="3.7.3 3.13.3" bash scripts/install-sops.sh
+#   bash scripts/install-sops.sh                 # default: the releases with reference vectors
+#   bash scripts/install-sops.sh 3.9.4 3.12.1    # explicit list
+#   SOPS_VERSIONS="3.11.0 3.13.3" bash scripts/install-sops.sh
+#
+# Default list (vectors/README.md explains the choice): the newest 3.13.x, the newest 3.12.x,
+# one 3.10.x and one 3.8.x. 3.7.x does not build from the module proxy (see vectors/README.md).
+# scripts/gen-vectors.mjs reads DEFAULT_VERSIONS below to know which releases to generate.
 #
 # Each version is built with:
 #   GOBIN=$PWD/.tools/sops-<ver> go install github.com/getsops/sops/v3/cmd/sops@v<ver>
+# (~90 s per release with Go 1.26 on 2 cores and a warm module cache; more on a cold one).
 # Idempotent: a version is skipped if its binary exists and `--version` reports it.
 # Needs Go >= 1.22 on PATH. Works from any cwd.
 set -euo pipefail
 
-DEFAULT_VERSIONS="3.13.3"
+DEFAULT_VERSIONS="3.13.3 3.12.2 3.10.2 3.8.1"
 MODULE="github.com/getsops/sops/v3/cmd/sops"
+# Releases before 3.8.0 declare the module path go.mozilla.org/sops/v3 in their go.mod, so
+# `go install github.com/getsops/sops/v3/...@v3.7.3` fails with "module declares its path as".
+LEGACY_MODULE="go.mozilla.org/sops/v3/cmd/sops"
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"
@@ -70,9 +78,12 @@ for raw in $VERSIONS; do
     echo "install-sops: $bin reports '$have', reinstalling $ver"
   fi
   mkdir -p "$dir"
-  echo "install-sops: building $MODULE@v$ver (this can take a few minutes) ..."
+  module="$MODULE"
+  minor="${ver#*.}"; minor="${minor%%.*}"
+  if [ "${ver%%.*}" = "3" ] && [ "$minor" -lt 8 ]; then module="$LEGACY_MODULE"; fi
+  echo "install-sops: building $module@v$ver (this can take a few minutes) ..."
   start=$SECONDS
-  if GOBIN="$dir" go install "$MODULE@v$ver"; then
+  if GOBIN="$dir" go install "$module@v$ver"; then
     have="$(env SOPS_DISABLE_VERSION_CHECK=1 "$bin" --version 2>/dev/null | head -n1 || true)"
     echo "install-sops: installed sops $ver at $bin ($have) in $((SECONDS - start))s"
   else

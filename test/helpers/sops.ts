@@ -88,7 +88,9 @@ export function runSops(args: readonly string[], opts: RunSopsOptions = {}): Run
 /** Throws unless `bin --version` says `sops <version>`, i.e. the oracle is Go sops, not us. */
 export function assertIsGoSops(bin: string, version: string = DEFAULT_SOPS_VERSION): void {
   const r = runSops(['--version'], { bin, env: { SOPS_DISABLE_VERSION_CHECK: '1' } });
-  const first = r.stdout.toString('utf8').split('\n')[0]?.trim() ?? '';
+  // releases before 3.9 ignore SOPS_DISABLE_VERSION_CHECK and, when GitHub says they are the
+  // newest, print `sops <ver> (latest)`; warnings about the check go on later lines
+  const first = (r.stdout.toString('utf8').split('\n')[0]?.trim() ?? '').replace(/ \(latest\)$/, '');
   if (r.code !== 0 || first !== `sops ${version}`) {
     throw new Error(
       `[sops-ts] ${bin} is not Go sops ${version}: exit ${r.code}, --version printed ${JSON.stringify(first)}`,
@@ -98,7 +100,7 @@ export function assertIsGoSops(bin: string, version: string = DEFAULT_SOPS_VERSI
 
 // ------------------------------------------------------------------ manifest
 
-export type VectorFormat = 'yaml' | 'json';
+export type VectorFormat = 'yaml' | 'json' | 'dotenv' | 'ini' | 'binary';
 export type VectorSetting =
   | 'none'
   | 'encrypted_regex'
@@ -151,11 +153,45 @@ export interface Vector {
    */
   reencrypted: string | null;
   reencryptCommand: string | null;
+  /** argv of the re-encrypt as run (`set FILE PATH VALUE`, or legacy `--set 'PATH VALUE' FILE` before 3.9) */
+  reencryptArgv: string[] | null;
+  /** what sops printed on stderr while encrypting (e.g. the 3.11+ "rules ignored for binary" warning), time redacted */
+  encryptStderr: string | null;
+  /** the cross-decrypt release (3.13.3) decrypting this release's file; null for 3.13.3 itself */
+  crossDecrypt: VectorCrossDecrypt | null;
   expectError: VectorExpectError | null;
 }
 
+export interface VectorCrossDecrypt {
+  /** release of the binary that decrypted (3.13.3) */
+  sops: string;
+  argv: string[];
+  env: Record<string, string>;
+  command: string;
+  exitCode: number;
+  /** stderr when exitCode != 0 */
+  stderr: string | null;
+  /** whether its stdout equals this release's own `.dec` (null when there is no `.dec`) */
+  identical: boolean | null;
+  /** relative to vectors/: its stdout, written only when exit 0 and it differs from `.dec` */
+  output: string | null;
+}
+
+export interface SkippedSetting {
+  setting: VectorSetting;
+  formats: VectorFormat[];
+  /** why this release cannot produce it (a flag its --help does not list) */
+  reason: string;
+}
+
 export interface VectorManifest {
-  sops: { version: string; binary: string; versionOutput: string };
+  sops: {
+    version: string;
+    binary: string;
+    versionOutput: string;
+    /** command forms this release was driven with (subcommands since 3.9; `set` vs legacy `--set`) */
+    commands?: { encrypt: string; decrypt: string; reencrypt: string | null };
+  };
   generatedBy: string;
   generatedAt: string;
   environment: { cwd: string; env: Record<string, string>; note: string };
@@ -166,8 +202,54 @@ export interface VectorManifest {
     globalFlags: string[];
     config: string | null;
     formats: VectorFormat[];
+    /** the setting flags used for each format (regexes differ for flat formats) */
+    flagsByFormat?: Partial<Record<VectorFormat, string[]>>;
+    /** per format, the input stems the setting is limited to */
+    onlyInputs?: Partial<Record<VectorFormat, string[]>>;
+    /** 'legacy': encrypted with `sops <global flags> --encrypt` because this release's `encrypt` subcommand drops them */
+    encryptForm?: 'legacy';
+    note?: string;
   }[];
+  /** settings this release does not support, with the reason (absent in pre-index manifests) */
+  skippedSettings?: SkippedSetting[];
+  /** the binary that cross-decrypted this release's files; null for 3.13.3 itself */
+  crossDecryptWith?: { version: string; binary: string } | null;
   vectors: Vector[];
+}
+
+export interface VectorIndexRelease {
+  version: string;
+  /** relative to vectors/ */
+  dir: string;
+  manifest: string;
+  vectors: number;
+  encryptedAndDecrypted: number;
+  expectErrors: number;
+  reencrypted: number;
+  crossDecrypted: number;
+  crossDecryptDiffers: number;
+  byFormat: Partial<Record<VectorFormat, number>>;
+  bySetting: Partial<Record<VectorSetting, number>>;
+  skippedSettings: SkippedSetting[];
+}
+
+export interface VectorIndex {
+  generatedBy: string;
+  note: string;
+  crossDecryptWith: string;
+  /** oldest first */
+  releases: VectorIndexRelease[];
+  totals: { releases: number; vectors: number; encryptedAndDecrypted: number };
+}
+
+/** vectors/index.json: one entry per vectors/sops-<ver>/ directory. */
+export function loadIndex(): VectorIndex {
+  return JSON.parse(readFileSync(join(VECTORS_DIR, 'index.json'), 'utf8')) as VectorIndex;
+}
+
+/** The sops releases that have reference vectors (from vectors/index.json), oldest first. */
+export function listReleases(): string[] {
+  return loadIndex().releases.map((r) => r.version);
 }
 
 /** The manifest of vectors/sops-<version>/. */
