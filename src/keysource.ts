@@ -10,6 +10,7 @@
  * @module
  */
 import { NoDataKeyError } from './errors.js';
+import { combine } from './shamir.js';
 import type { KeyType, Metadata, StoredKey } from './metadata.js';
 
 /** Wraps a data key for one master key (the "recipient" side). */
@@ -135,8 +136,6 @@ function dataKeyErrorText(groups: (KeyFailure[] | null)[], threshold: number): s
 export interface GetDataKeyOptions {
   /** Key kinds to try first, in order. Default: `['age', 'pgp']`. */
   decryptionOrder?: readonly string[];
-  /** Combine Shamir shares (needed only for files with two or more key groups). */
-  combineShares?: (parts: Uint8Array[]) => Uint8Array;
   /** Explains why a stored key had no identity (e.g. where keys were looked for). */
   describeMissing?: (key: StoredKey) => string;
 }
@@ -179,11 +178,8 @@ export async function getDataKey(metadata: Metadata, identities: readonly Master
   }
   const fail = () => new NoDataKeyError(dataKeyErrorText(report, metadata.shamirThreshold));
   if (metadata.keyGroups.length > 1) {
-    if (parts.length < Math.max(metadata.shamirThreshold, 1)) throw fail();
-    if (options.combineShares === undefined) {
-      throw new NoDataKeyError('This file uses Shamir secret sharing across key groups, which needs a share combiner (not available in this build)');
-    }
-    return options.combineShares(parts);
+    if (parts.length < metadata.shamirThreshold) throw fail();
+    return combine(parts);
   }
   if (parts.length !== 1) throw fail();
   return parts[0]!;

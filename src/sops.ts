@@ -12,6 +12,7 @@ import { getDataKey, type MasterKeyIdentity, type MasterKeyRecipient } from './k
 import { AgeIdentity, AgeRecipient } from './keysources/age.js';
 import { SOPS_VERSION, macAad, metadataFromTree, metadataToTree, type KeyGroup, type Metadata } from './metadata.js';
 import type { Format, Store, StoreOptions } from './stores/store.js';
+import { split } from './shamir.js';
 import { formatRfc3339Utc } from './time.js';
 import { Branch, toJS, type ToJSOptions, type TreeBranches } from './tree.js';
 import { decryptTree, encryptTree, normalizeRules, type SelectionRules } from './walk.js';
@@ -197,6 +198,15 @@ export interface EncryptOptions extends SelectionRules {
   age?: readonly string[];
   /** Other master keys (PGP, KMS, custom), added to the same key group. */
   recipients?: readonly MasterKeyRecipient[];
+  /**
+   * Key groups, instead of `age`/`recipients`: with two or more groups the
+   * data key is split with Shamir secret sharing and each group wraps one
+   * share; `shamirThreshold` groups are then needed to decrypt. Entries are
+   * age recipients (`age1…`) or master keys.
+   */
+  keyGroups?: readonly (readonly (string | MasterKeyRecipient)[])[];
+  /** Groups needed to decrypt when there are several. Default: all of them. */
+  shamirThreshold?: number;
   /** Output store options (indentation). */
   outputStore?: StoreOptions;
   /** @internal A fixed data key (32 bytes) for byte-exact tests. Default: random. */
@@ -224,7 +234,9 @@ export async function encrypt(plaintext: string | Uint8Array, options: EncryptOp
 export async function encryptToBytes(plaintext: string | Uint8Array, options: EncryptOptions): Promise<Uint8Array> {
   const format = resolveFormat(options.format, options.fileName);
   // Recipients are checked first, as sops parses its key flags before reading the file.
-  const recipients: MasterKeyRecipient[] = [...(options.age ?? []).map((r) => new AgeRecipient(r)), ...(options.recipients ?? [])];
+  const groups: MasterKeyRecipient[][] = options.keyGroups
+    ? options.keyGroups.map((g) => g.map((r) => (typeof r === 'string' ? new AgeRecipient(r) : r)))
+    : [[...(options.age ?? []).map((r) => new AgeRecipient(r)), ...(options.recipients ?? [])]];
   const inStore = await storeFor(format);
   const branches = inStore.loadPlainFile(format === 'binary' ? toBytes(plaintext) : typeof plaintext === 'string' ? plaintext : toBytes(plaintext));
   if (branches.length === 0) throw new SopsError('ERR_ENCRYPT', 'File cannot be completely empty, it must contain at least one document', { exitCode: 92 });
@@ -235,19 +247,28 @@ export async function encryptToBytes(plaintext: string | Uint8Array, options: En
   if (outStore.hasMetadata ? outStore.hasMetadata(head) : head.some((b) => b.has('sops'))) {
     throw new SopsError('ERR_ALREADY_ENCRYPTED', "The file you have provided contains a top-level entry called 'sops', or for flat file formats top-level entries starting with 'sops_'. This is generally due to the file already being encrypted.");
   }
-  if (recipients.length === 0) throw new SopsError('ERR_NO_KEY', 'No master keys were provided, so sops can\'t encrypt the file.');
+  if (groups.length === 0 || groups.every((g) => g.length === 0)) throw new SopsError('ERR_NO_KEY', 'No master keys were provided, so sops can\'t encrypt the file.');
+  if (groups.some((g) => g.length === 0)) throw new SopsError('ERR_NO_KEY', 'empty key group provided');
   // The binary store ignores the selection rules (sops ≥ 3.11) and writes none.
   let rules: SelectionRules;
   if (format === 'binary') rules = {};
   else rules = normalizeRules(options);
   const dataKey = options.dataKey ?? crypto.getRandomValues(new Uint8Array(32));
   if (dataKey.length !== 32) throw new RangeError('options.dataKey must be 32 bytes');
-  const group: KeyGroup = [];
-  for (const r of recipients) group.push(await r.wrap(dataKey));
+  // One group: every key wraps the whole data key. Several: sops splits the
+  // data key (threshold 0 means all groups) and each group wraps its share.
+  const threshold = groups.length > 1 ? options.shamirThreshold || groups.length : 0;
+  const shares = groups.length > 1 ? split(dataKey, groups.length, threshold) : [dataKey];
+  const keyGroups: KeyGroup[] = [];
+  for (let i = 0; i < groups.length; i++) {
+    const g: KeyGroup = [];
+    for (const r of groups[i]!) g.push(await r.wrap(shares[i]!));
+    keyGroups.push(g);
+  }
   const cipher = new ValueCipher(dataKey, options.ivSource ? { ivSource: options.ivSource } : {});
   const metadata: Metadata = {
-    keyGroups: [group],
-    shamirThreshold: 0,
+    keyGroups,
+    shamirThreshold: threshold,
     lastModified: formatRfc3339Utc(options.now ?? new Date()),
     mac: '',
     rules,

@@ -44,6 +44,7 @@ interface Parsed {
 const VALUE_FLAGS = new Set([
   'age', 'a', 'input-type', 'output-type', 'output', 'encrypted-regex', 'unencrypted-regex', 'encrypted-suffix', 'unencrypted-suffix',
   'encrypted-comment-regex', 'unencrypted-comment-regex', 'indent', 'decryption-order', 'extract', 'config', 'filename-override',
+  'shamir-secret-sharing-threshold',
 ]);
 const BOOL_FLAGS = new Set(['ignore-mac', 'in-place', 'i', 'mac-only-encrypted', 'decrypt', 'd', 'encrypt', 'e', 'version', 'v', 'help', 'h', 'verbose', 'enable-local-keyservice', 'disable-version-check', 'check-for-updates']);
 
@@ -204,14 +205,16 @@ async function runEncrypt(p: Parsed, io: CliIo): Promise<void> {
   if (ageList.length === 0 && io.env['SOPS_AGE_RECIPIENTS']) ageList.push(io.env['SOPS_AGE_RECIPIENTS']);
   const config = configFor(p, io);
   const rule = config === undefined ? undefined : creationRuleFor(config.config, config.dir, path);
-  let age = ageList.flatMap(splitRecipients);
+  const age = ageList.flatMap(splitRecipients);
+  let keyGroups: string[][] = age.length > 0 ? [age] : [];
   if (age.length === 0 && rule !== undefined) {
-    if (rule.keyGroups.length !== 1) throw new UsageError('key groups (Shamir secret sharing) are not supported by sops-ts yet', ExitCode.ErrorGeneric);
-    const other = rule.keyGroups[0]!.find((k) => k.type !== 'age');
+    const other = rule.keyGroups.flat().find((k) => k.type !== 'age');
     if (other !== undefined) throw new UsageError(`${other.type} keys are not supported by sops-ts yet`, ExitCode.ErrorGeneric);
-    age = rule.keyGroups[0]!.map((k) => (k as { recipient: string }).recipient);
+    keyGroups = rule.keyGroups.map((g) => g.map((k) => (k as { recipient: string }).recipient));
   }
-  if (age.length === 0) {
+  const thresholdFlag = one(p, 'shamir-secret-sharing-threshold');
+  const shamirThreshold = thresholdFlag !== undefined ? Number(thresholdFlag) : rule?.shamirThreshold ?? 0;
+  if (keyGroups.flat().length === 0) {
     throw new UsageError('config file not found, or has no creation rules, and no keys provided through command line options', ExitCode.ErrorGeneric);
   }
   // Command-line rules take precedence, field by field (sops getEncryptConfig).
@@ -238,7 +241,8 @@ async function runEncrypt(p: Parsed, io: CliIo): Promise<void> {
   const out = await encryptToBytes(data, {
     format: f.input,
     outputFormat: f.output,
-    age,
+    keyGroups,
+    shamirThreshold,
     ...clean,
     macOnlyEncrypted: p.bools.has('mac-only-encrypted') || fromConfig.macOnlyEncrypted === true,
     outputStore: indentOf(p, config, f.output),
