@@ -15,7 +15,7 @@ const bin = requireSops();
 const manifest = loadManifest();
 const key = parseAgeIdentities(readFileSync(vectorPath(manifest.keys['age-1']!.file), 'utf8'));
 const recipient = manifest.keys['age-1']!.recipient;
-const OUTPUTS: Format[] = ['yaml', 'json', 'binary'];
+const OUTPUTS: Format[] = ['yaml', 'json', 'dotenv', 'ini', 'binary'];
 // One vector per input, with the default rules and one recipient.
 const vectors = manifest.vectors.filter((v) => v.expectError === null && v.setting === 'none' && v.recipients.length === 1);
 const dir = mkdtempSync(join(tmpdir(), 'sops-ts-xfmt-'));
