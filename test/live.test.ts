@@ -135,7 +135,7 @@ describe.skipIf(bin === undefined)('live: Go sops as the oracle', () => {
       );
       console.log(`[property ${format}] ${seen.both} files through both directions, ${seen.rejectedByBoth} rejected by sops and by us alike`);
       expect(seen.both + seen.rejectedByBoth).toBe(RUNS);
-      expect(seen.both).toBeGreaterThan(RUNS * 0.6);
+      expect(seen.both).toBeGreaterThan(RUNS * 0.5);
     }, 600_000);
   });
 });
