@@ -108,6 +108,8 @@ export interface SopsErrorOptions {
   position?: SourcePosition;
   /** The map keys leading to the value concerned (never the value). */
   keyPath?: readonly string[];
+  /** Which step failed: reading the input file, or writing the output. */
+  stage?: 'load' | 'emit';
 }
 
 /**
@@ -122,12 +124,15 @@ export class SopsError extends Error {
   readonly position: SourcePosition | undefined;
   /** The map keys leading to the value concerned, when there is one. */
   readonly keyPath: readonly string[] | undefined;
+  /** Which step failed, when it was reading the input or writing the output. */
+  stage: 'load' | 'emit' | undefined;
   constructor(code: SopsErrorCode, message: string, options: SopsErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.exitCode = options.exitCode ?? defaultExit[code];
     this.position = options.position;
     this.keyPath = options.keyPath;
+    this.stage = options.stage;
   }
 }
 
@@ -144,5 +149,15 @@ export class NoDataKeyError extends SopsError {
   override name = 'NoDataKeyError';
   constructor(message: string, options: SopsErrorOptions = {}) {
     super('ERR_NO_DATA_KEY', message, options);
+  }
+}
+
+/** Run a store step, marking a `SopsError` it throws with the step. @internal */
+export function atStage<T>(stage: 'load' | 'emit', f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof SopsError && e.stage === undefined) e.stage = stage;
+    throw e;
   }
 }

@@ -11,7 +11,7 @@
  */
 import { SopsError } from './errors.js';
 import { parseGoBool, parseGoInt } from './gofmt.js';
-import { parseRfc3339 } from './time.js';
+import { parseRfc3339, rfc3339ParseError } from './time.js';
 import { Branch, Comment, SopsTime, type Value } from './tree.js';
 import { DEFAULT_UNENCRYPTED_SUFFIX, type SelectionRules } from './walk.js';
 
@@ -172,8 +172,9 @@ function list(v: Plain | undefined, field: string): { [k: string]: Plain }[] {
   });
 }
 
-function checkTime(s: string, field: string): string {
-  if (parseRfc3339(s) === undefined) throw invalid(`parsing time of '${field}' as RFC3339 failed`);
+function checkTime(s: string): string {
+  const e = rfc3339ParseError(s);
+  if (e !== undefined) throw invalid(e);
   return s;
 }
 
@@ -183,7 +184,7 @@ function readKey(type: KeyType, o: { [k: string]: Plain }): StoredKey {
     case 'age':
       return { type, recipient: s('recipient'), enc: s('enc') };
     case 'pgp':
-      return { type, fp: s('fp'), createdAt: checkTime(s('created_at'), 'created_at'), enc: s('enc') };
+      return { type, fp: s('fp'), createdAt: checkTime(s('created_at')), enc: s('enc') };
     case 'kms': {
       const c = o['context'];
       let context: Record<string, string | null> | undefined;
@@ -192,16 +193,16 @@ function readKey(type: KeyType, o: { [k: string]: Plain }): StoredKey {
         context = {};
         for (const [k, v] of Object.entries(c)) context[k] = v === null ? null : weakString(v, 'context');
       }
-      return { type, arn: s('arn'), role: s('role'), context, createdAt: checkTime(s('created_at'), 'created_at'), enc: s('enc'), awsProfile: s('aws_profile') };
+      return { type, arn: s('arn'), role: s('role'), context, createdAt: checkTime(s('created_at')), enc: s('enc'), awsProfile: s('aws_profile') };
     }
     case 'gcp_kms':
-      return { type, resourceId: s('resource_id'), createdAt: checkTime(s('created_at'), 'created_at'), enc: s('enc') };
+      return { type, resourceId: s('resource_id'), createdAt: checkTime(s('created_at')), enc: s('enc') };
     case 'hckms':
-      return { type, keyId: s('key_id'), createdAt: checkTime(s('created_at'), 'created_at'), enc: s('enc') };
+      return { type, keyId: s('key_id'), createdAt: checkTime(s('created_at')), enc: s('enc') };
     case 'azure_kv':
-      return { type, vaultUrl: s('vault_url'), name: s('name'), version: s('version'), createdAt: checkTime(s('created_at'), 'created_at'), enc: s('enc') };
+      return { type, vaultUrl: s('vault_url'), name: s('name'), version: s('version'), createdAt: checkTime(s('created_at')), enc: s('enc') };
     case 'hc_vault':
-      return { type, vaultAddress: s('vault_address'), enginePath: s('engine_path'), keyName: s('key_name'), createdAt: checkTime(s('created_at'), 'created_at'), enc: s('enc') };
+      return { type, vaultAddress: s('vault_address'), enginePath: s('engine_path'), keyName: s('key_name'), createdAt: checkTime(s('created_at')), enc: s('enc') };
   }
 }
 
@@ -219,7 +220,8 @@ function readGroup(o: { [k: string]: Plain }): KeyGroup {
 export function metadataFromTree(tree: Branch): Metadata {
   const o = toPlain(tree) as { [k: string]: Plain };
   const lastModified = weakString(o['lastmodified'], 'lastmodified');
-  if (parseRfc3339(lastModified) === undefined) throw invalid(`parsing time "${lastModified.slice(0, 40)}" as RFC3339 failed`);
+  const timeError = rfc3339ParseError(lastModified);
+  if (timeError !== undefined) throw invalid(timeError);
   let keyGroups: KeyGroup[];
   const top = readGroup(o);
   if (top.length > 0) keyGroups = [top];

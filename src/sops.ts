@@ -7,7 +7,7 @@
  */
 import { ValueCipher, type IvSource } from './cipher.js';
 import { equalConstantTime, toBytes } from './encoding.js';
-import { MacMismatchError, SopsError } from './errors.js';
+import { MacMismatchError, SopsError, atStage } from './errors.js';
 import { getDataKey, type MasterKeyIdentity, type MasterKeyRecipient } from './keysource.js';
 import { AgeIdentity, AgeRecipient } from './keysources/age.js';
 import { SOPS_VERSION, macAad, metadataFromTree, metadataToTree, type KeyGroup, type Metadata } from './metadata.js';
@@ -19,7 +19,8 @@ import { decryptTree, encryptTree, normalizeRules, type SelectionRules } from '.
 
 /** The format sops infers from a file name: `.yaml`/`.yml`, `.json`, `.env`, `.ini`, anything else binary. */
 export function formatFromFileName(fileName: string): Format {
-  const base = fileName.toLowerCase();
+  // Case-sensitive, as sops's formats.FormatForPath: `x.YAML` is binary.
+  const base = fileName;
   if (base.endsWith('.yaml') || base.endsWith('.yml')) return 'yaml';
   if (base.endsWith('.json')) return 'json';
   if (base.endsWith('.env')) return 'dotenv';
@@ -126,8 +127,8 @@ function identitiesOf(options: DecryptOptions): MasterKeyIdentity[] {
 export async function decryptDocument(input: string | Uint8Array, options: DecryptOptions): Promise<DecryptedDocument> {
   const format = resolveFormat(options.format, options.fileName);
   const store = await storeFor(format);
-  const parts = store.loadEncryptedFile(format === 'binary' ? toBytes(input) : typeof input === 'string' ? input : toBytes(input));
-  const metadata = metadataFromTree(parts.metadata);
+  const parts = atStage('load', () => store.loadEncryptedFile(format === 'binary' ? toBytes(input) : typeof input === 'string' ? input : toBytes(input)));
+  const metadata = atStage('load', () => metadataFromTree(parts.metadata));
   const dataKey = await getDataKey(metadata, identitiesOf(options), {
     ...(options.decryptionOrder ? { decryptionOrder: options.decryptionOrder } : {}),
   });
@@ -183,7 +184,7 @@ export async function decryptToObject(input: string | Uint8Array, options: Decry
 export async function decryptToBytes(input: string | Uint8Array, options: DecryptOptions): Promise<Uint8Array> {
   const doc = await decryptDocument(input, options);
   const store = await storeFor(options.outputFormat ?? doc.format, options.outputStore ?? {});
-  return toBytes(store.emitPlainFile(doc.branches));
+  return toBytes(atStage('emit', () => store.emitPlainFile(doc.branches)));
 }
 
 /** Options of {@link encrypt}. */
@@ -238,7 +239,7 @@ export async function encryptToBytes(plaintext: string | Uint8Array, options: En
     ? options.keyGroups.map((g) => g.map((r) => (typeof r === 'string' ? new AgeRecipient(r) : r)))
     : [[...(options.age ?? []).map((r) => new AgeRecipient(r)), ...(options.recipients ?? [])]];
   const inStore = await storeFor(format);
-  const branches = inStore.loadPlainFile(format === 'binary' ? toBytes(plaintext) : typeof plaintext === 'string' ? plaintext : toBytes(plaintext));
+  const branches = atStage('load', () => inStore.loadPlainFile(format === 'binary' ? toBytes(plaintext) : typeof plaintext === 'string' ? plaintext : toBytes(plaintext)));
   if (branches.length === 0) throw new SopsError('ERR_ENCRYPT', 'File cannot be completely empty, it must contain at least one document', { exitCode: 92 });
   // sops asks the output store whether branch 0 already carries metadata.
   const outFormat = options.outputFormat ?? format;
@@ -292,7 +293,7 @@ export async function encryptWith(
   const encMac = await doc.cipher.encrypt(mac, macAad(doc.metadata.lastModified));
   const metadata: Metadata = { ...doc.metadata, mac: encMac };
   const store = await storeFor(outputFormat, storeOptions);
-  return toBytes(store.emitEncryptedFile(tree, metadataToTree(metadata)));
+  return toBytes(atStage('emit', () => store.emitEncryptedFile(tree, metadataToTree(metadata))));
 }
 
 /**

@@ -35,3 +35,27 @@ export function parseRfc3339(s: string): SopsTime | undefined {
 export function formatRfc3339Utc(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
+
+/**
+ * Go's error text for `time.Parse(time.RFC3339, s)` failing (the value is
+ * quoted, as Go does; callers use it for metadata timestamps, not secrets).
+ * `undefined` when `s` parses.
+ */
+export function rfc3339ParseError(s: string): string | undefined {
+  if (parseRfc3339(s) !== undefined) return undefined;
+  const q = JSON.stringify(s);
+  const elements: [string, RegExp][] = [
+    ['2006', /^\d{4}/], ['-', /^-/], ['01', /^\d{2}/], ['-', /^-/], ['02', /^\d{2}/], ['T', /^[Tt]/],
+    ['15', /^\d{2}/], [':', /^:/], ['04', /^\d{2}/], [':', /^:/], ['05', /^\d{2}(\.\d+)?/], ['Z07:00', /^(Z|z|[+-]\d{2}:\d{2})/],
+  ];
+  let rest = s;
+  for (const [name, re] of elements) {
+    const m = re.exec(rest);
+    if (m === null) return `parsing time ${q} as "2006-01-02T15:04:05Z07:00": cannot parse ${JSON.stringify(rest)} as ${JSON.stringify(name)}`;
+    rest = rest.slice(m[0].length);
+  }
+  if (rest !== '') return `parsing time ${q}: extra text: ${JSON.stringify(rest)}`;
+  const [, mo, d, h, mi, se] = /^\d{4}-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})/.exec(s)!;
+  const range = Number(mo) < 1 || Number(mo) > 12 ? 'month' : Number(h) > 23 ? 'hour' : Number(mi) > 59 ? 'minute' : Number(se) > 59 ? 'second' : Number(d) < 1 || Number(d) > 31 ? 'day' : 'day';
+  return `parsing time ${q}: ${range} out of range`;
+}

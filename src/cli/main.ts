@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { ExitCode, SopsError } from '../errors.js';
 import { SOPS_VERSION } from '../metadata.js';
 import { splitRecipients } from '../keysources/age.js';
-import { decryptToBytes, encryptToBytes, formatFromFileName, parseFormat } from '../sops.js';
+import { decryptToBytes, encryptToBytes, formatFromFileName } from '../sops.js';
 import type { Format } from '../stores/store.js';
 import { EnvAgeIdentity, type Env } from '../node/age-keys.js';
 import { writeFileAtomic } from '../node/files.js';
@@ -111,11 +111,15 @@ function one(p: Parsed, name: string): string | undefined {
   return v === undefined ? undefined : v[v.length - 1];
 }
 
+/**
+ * Input and output formats as sops's `FormatForPathOrString`: a known
+ * `--input-type`/`--output-type` wins, anything else (even a misspelt
+ * type) falls back to the file name.
+ */
 function formats(p: Parsed, file: string): { input: Format; output: Format } {
-  const it = one(p, 'input-type');
-  const ot = one(p, 'output-type');
-  const input = it !== undefined ? parseFormat(it) : formatFromFileName(file);
-  const output = ot !== undefined ? parseFormat(ot) : it !== undefined ? input : formatFromFileName(file);
+  const known = (t: string | undefined): Format | undefined => (t !== undefined && ['yaml', 'json', 'dotenv', 'ini', 'binary'].includes(t) ? (t as Format) : undefined);
+  const input = known(one(p, 'input-type')) ?? formatFromFileName(file);
+  const output = known(one(p, 'output-type')) ?? formatFromFileName(file);
   return { input, output };
 }
 
@@ -261,23 +265,39 @@ If this is an unencrypted file, rename the 'sops' entry.
 If this is an encrypted file and you want to edit it, use the editor mode,
 for example: \`sops edit my_file.yaml\``;
 
-/** sops's wording for an error, prefixed as the Go CLI prints it. */
-function errorText(e: SopsError): string {
-  switch (e.code) {
-    case 'ERR_ALREADY_ENCRYPTED':
-      return ALREADY_ENCRYPTED;
-    case 'ERR_DECRYPT_VALUE':
-    case 'ERR_MALFORMED_VALUE':
-      return e.message.startsWith('Error walking tree') ? `Error decrypting tree: ${e.message}` : e.message;
-    default:
-      return e.message;
+const NOT_BINARY_HINT = 'This is likely not an encrypted binary file? If not, use --output-type to select the correct output type.';
+
+/**
+ * sops's wording and exit code for an error, as the Go CLI prints it: the
+ * store's message with the command's prefix (`cmd/sops/decrypt.go`,
+ * `encrypt.go`, `common.LoadEncryptedFile`).
+ */
+function errorText(e: SopsError, command: Parsed['command']): { text: string; exitCode: number } {
+  if (e.code === 'ERR_ALREADY_ENCRYPTED') return { text: ALREADY_ENCRYPTED, exitCode: e.exitCode };
+  if (e.stage === 'load') {
+    // decrypt returns the loader's error as it is (exit 1); encrypt wraps it (exit 2).
+    if (command === 'decrypt') return { text: e.message, exitCode: ExitCode.ErrorGeneric };
+    return { text: `Error unmarshalling file: ${e.message}`, exitCode: ExitCode.CouldNotReadInputFile };
   }
+  if (e.stage === 'emit') {
+    if (command === 'decrypt') {
+      const hint = e.message.startsWith('error emitting binary store:') ? `\n\n${NOT_BINARY_HINT}` : '';
+      return { text: `Error dumping file: ${e.message}${hint}`, exitCode: ExitCode.ErrorDumpingTree };
+    }
+    return { text: `Could not marshal tree: ${e.message}`, exitCode: ExitCode.ErrorDumpingTree };
+  }
+  if ((e.code === 'ERR_DECRYPT_VALUE' || e.code === 'ERR_MALFORMED_VALUE') && e.message.startsWith('Error walking tree')) {
+    return { text: `Error decrypting tree: ${e.message}`, exitCode: e.exitCode };
+  }
+  return { text: e.message, exitCode: e.exitCode };
 }
 
 /** Run the CLI; resolves to the exit code. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let command: Parsed['command'] = 'help';
   try {
     const p = parseArgs(argv);
+    command = p.command;
     switch (p.command) {
       case 'version':
         io.stdout(`sops-ts ${SOPS_VERSION} (compatible with sops ${SOPS_VERSION})\n`);
@@ -298,8 +318,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return e.exitCode;
     }
     if (e instanceof SopsError) {
-      io.stderr(errorText(e) + '\n');
-      return e.exitCode;
+      const { text, exitCode } = errorText(e, command);
+      io.stderr(text + '\n');
+      return exitCode;
     }
     io.stderr(`Error: ${e instanceof Error ? e.message : String(e)}\n`);
     return ExitCode.ErrorGeneric;
