@@ -65,6 +65,13 @@ describe('value cipher types', () => {
     expect(await c.decrypt('', 'k:')).toBe('');
   });
 
+  it('reads the legacy type:bytes (Python sops) as raw bytes', async () => {
+    const c = new ValueCipher(F32);
+    // The type field is not authenticated, so a str value relabelled bytes decrypts to its raw bytes.
+    const enc = (await c.encrypt('\u00e9t\u00e9', 'k:')).replace('type:str', 'type:bytes');
+    expect(await new ValueCipher(F32).decrypt(enc, 'k:')).toEqual(new TextEncoder().encode('\u00e9t\u00e9'));
+  });
+
   it.each([
     ['not an ENC value', 'plaintext-secret-value', 'ERR_MALFORMED_VALUE'],
     ['bad base64', 'ENC[AES256_GCM,data:@@@,iv:MyIDYbT718JRr11QtBkcj3Dwm4k1aCGZBVeZf0EyV8o=,tag:t5z2Z023Up0kxwCgw1gNxg==,type:str]', 'ERR_MALFORMED_VALUE'],
