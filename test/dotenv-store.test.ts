@@ -23,6 +23,7 @@ import { Branch, Comment, SopsTime } from '../src/tree.js';
 import type { TreeBranches, Value } from '../src/tree.js';
 import { decryptTree, encryptTree } from '../src/walk.js';
 import { REPO_ROOT, assertIsGoSops, requireSops, runSops } from './helpers/sops.js';
+import { sopsError } from './helpers/errors.js';
 
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'dotenv');
 const CASES = join(FIXTURES, 'cases');
@@ -65,15 +66,6 @@ function expectBytes(actual: string | Uint8Array, expected: Buffer): void {
   expect(bytes(actual).toString('latin1')).toBe(expected.toString('latin1'));
 }
 
-function sopsError(fn: () => unknown): SopsError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(SopsError);
-    return e as SopsError;
-  }
-  throw new Error('expected a SopsError');
-}
 
 /** Decrypt with the sops-ts pipeline (key → walk → MAC check), keeping the cipher and its IV stash. */
 async function decryptFile(enc: Uint8Array, identities: readonly string[]) {

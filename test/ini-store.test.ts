@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { generateIdentity, identityToRecipient } from 'age-encryption';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ValueCipher } from '../src/cipher.js';
-import { SopsError } from '../src/errors.js';
 import { getDataKey } from '../src/keysource.js';
 import { AgeIdentity, parseAgeIdentities } from '../src/keysources/age.js';
 import { macAad, metadataFromTree, metadataToTree } from '../src/metadata.js';
@@ -22,6 +21,7 @@ import { Branch, Comment, SopsTime } from '../src/tree.js';
 import type { TreeBranches } from '../src/tree.js';
 import { decryptTree } from '../src/walk.js';
 import { REPO_ROOT, assertIsGoSops, requireSops, runSops } from './helpers/sops.js';
+import { sopsError } from './helpers/errors.js';
 
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'ini');
 const CASES_DIR = join(FIXTURES, 'cases');
@@ -66,15 +66,6 @@ const KNOWN_MISMATCH = new Map([['invalid_utf8', 'input is not UTF-8: Go keeps r
  */
 const ROUND_TRIP_DRIFT = new Set(['autoinc']);
 
-function sopsError(fn: () => unknown): SopsError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(SopsError);
-    return e as SopsError;
-  }
-  throw new Error('expected a SopsError');
-}
 
 const identity = parseAgeIdentities(readFileSync(join(REPO_ROOT, 'vectors', 'keys', 'age-1.txt'), 'utf8'));
 

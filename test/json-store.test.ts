@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateIdentity, identityToRecipient } from 'age-encryption';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SopsError } from '../src/errors.js';
 import { BinaryStore } from '../src/stores/binary.js';
 import { JsonStore } from '../src/stores/json.js';
 import { Branch, Comment, SopsTime } from '../src/tree.js';
 import type { TreeBranches } from '../src/tree.js';
 import { REPO_ROOT, assertIsGoSops, requireSops, runSops } from './helpers/sops.js';
+import { sopsError } from './helpers/errors.js';
 
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'json');
 const CASES_DIR = join(FIXTURES, 'cases');
@@ -41,15 +41,6 @@ const text = (b: string | Uint8Array): string => (typeof b === 'string' ? b : Bu
  */
 const ROUND_TRIP_DRIFT = new Set(['negzero_float']);
 
-function sopsError(fn: () => unknown): SopsError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(SopsError);
-    return e as SopsError;
-  }
-  throw new Error('expected a SopsError');
-}
 
 // ---------------------------------------------------------------------------------- recorded
 

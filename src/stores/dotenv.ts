@@ -31,6 +31,7 @@
  * @module
  */
 import { SopsError } from '../errors.js';
+import { goQuote } from '../gofmt.js';
 import { Branch, Comment } from '../tree.js';
 import type { Key, TreeBranches, TreeItem, Value } from '../tree.js';
 import { flattenMetadata, unflattenMetadata, valToString } from './flatten.js';
@@ -141,30 +142,6 @@ function parseBytes(data: Uint8Array): Branch {
     items.push({ key, value: text ?? raw });
   }
   return new Branch(items);
-}
-
-/**
- * Go's `%q` (`strconv.Quote`), for keys in messages: printable characters as
- * they are, the rest escaped.
- */
-function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '"' || ch === '\\') out += '\\' + ch;
-    else if (c === 0x20 || /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u.test(ch)) out += ch;
-    else if (c === 0x07) out += '\\a';
-    else if (c === 0x08) out += '\\b';
-    else if (c === 0x0c) out += '\\f';
-    else if (c === 0x0a) out += '\\n';
-    else if (c === 0x0d) out += '\\r';
-    else if (c === 0x09) out += '\\t';
-    else if (c === 0x0b) out += '\\v';
-    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-    else if (c < 0x10000) out += '\\u' + c.toString(16).padStart(4, '0');
-    else out += '\\U' + c.toString(16).padStart(8, '0');
-  }
-  return out + '"';
 }
 
 /** Go type names, for sops's `%T` in messages. */

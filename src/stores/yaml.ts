@@ -18,6 +18,7 @@
  * @module
  */
 import { SopsError } from '../errors.js';
+import { goQuote } from '../gofmt.js';
 import { Branch, Comment, type Key, type TreeBranches, type TreeItem, type Value } from '../tree.js';
 import type { EncryptedFileParts, Format, Store, StoreOptions } from './store.js';
 import { appendTreeBranch, valueNode } from './yaml/build.js';
@@ -360,33 +361,6 @@ function checkFirstDocument(doc: YamlNode, maxNodes: number): void {
 
   unmarshal(doc, 'smap');
   if (terrors.length > 0) throw parseErr('yaml: unmarshal errors:\n  ' + terrors.join('\n  '), doc.content[0]);
-}
-
-/** Go's `%#v` of a string (`strconv.Quote`). */
-function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '"' || ch === '\\') out += '\\' + ch;
-    else if (c === 0x07) out += '\\a';
-    else if (c === 0x08) out += '\\b';
-    else if (c === 0x0c) out += '\\f';
-    else if (c === 0x0a) out += '\\n';
-    else if (c === 0x0d) out += '\\r';
-    else if (c === 0x09) out += '\\t';
-    else if (c === 0x0b) out += '\\v';
-    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-    else if (isGoPrintable(c)) out += ch;
-    else if (c < 0x10000) out += '\\u' + c.toString(16).padStart(4, '0');
-    else out += '\\U' + c.toString(16).padStart(8, '0');
-  }
-  return out + '"';
-}
-
-/** An approximation of Go's `strconv.IsPrint` (letters, marks, numbers, punctuation, symbols, ASCII space). */
-function isGoPrintable(c: number): boolean {
-  if (c < 0x80) return c >= 0x20 && c < 0x7f;
-  return /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(String.fromCodePoint(c));
 }
 
 /** Converts go-yaml nodes into tree branches exactly as sops's YAML store does. */
