@@ -13,7 +13,7 @@ import { parseAgeIdentities } from '../src/keysources/age.js';
 import { SopsError } from '../src/errors.js';
 import { decrypt, decryptToBytes, encrypt, encryptToBytes, storeFor, type EncryptOptions } from '../src/sops.js';
 import { Branch, Comment, type TreeBranches, type TreeItem, type Value } from '../src/tree.js';
-import { assertIsGoSops, loadManifest, readVector, requireSops, runSops, vectorPath, type Vector } from './helpers/sops.js';
+import { DEFAULT_SOPS_VERSION, assertIsGoSops, findSops, listReleases, loadManifest, readVector, requireSops, runSops, vectorPath, type Vector } from './helpers/sops.js';
 
 const bin = requireSops();
 const manifest = loadManifest();
@@ -80,6 +80,33 @@ describe.skipIf(bin === undefined)('live: Go sops as the oracle', () => {
     expect(r.code).toBe(0);
     const ours = await decrypt(new Uint8Array(r.stdout), { format: v.format, ageIdentities: identities('age-1') });
     expect(ours).toBe(readVector(v.decrypted!).toString('utf8'));
+  });
+
+  // Files we write must read with older releases too (users upgrade at different times).
+  describe.each(listReleases().filter((r) => r !== DEFAULT_SOPS_VERSION))('older release %s decrypts what we write', (release) => {
+    const old = loadManifest(release);
+    const olderBin = findSops(release);
+    const cases = old.vectors.filter((v) => v.expectError === null && v.setting === 'none' && v.recipients.length === 1);
+    it.skipIf(olderBin === undefined)('every input, every format, default rules', async () => {
+      expect(cases.length).toBeGreaterThan(10);
+      let checked = 0;
+      for (const v of cases) {
+        const enc = await encrypt(new Uint8Array(readFileSync(vectorPath(v.input))), { format: v.format, age: [manifest.keys['age-1']!.recipient] });
+        const path = tmp(`older-${release}-${v.id}.${v.format}`, enc);
+        // Releases before 3.9 have no subcommands: `sops --decrypt FILE`.
+        const legacy = old.sops.commands?.decrypt.includes('--decrypt') === true;
+        const r = runSops([legacy ? '--decrypt' : 'decrypt', '--input-type', v.format, '--output-type', v.format, path], { bin: olderBin!, env: { SOPS_AGE_KEY_FILE: keyFile('age-1') } });
+        expect({ id: v.id, code: r.code, stderr: r.stderr }).toEqual({ id: v.id, code: 0, stderr: '' });
+        // It prints what it prints for sops 3.13.3's file of the same input
+        // (3.13 typed JSON numbers differently, so its own files may differ).
+        const newer = manifest.vectors.find((x) => x.id === v.id);
+        if (newer?.encrypted == null) continue;
+        const r13 = runSops([legacy ? '--decrypt' : 'decrypt', '--input-type', v.format, '--output-type', v.format, vectorPath(newer.encrypted)], { bin: olderBin!, env: { SOPS_AGE_KEY_FILE: keyFile('age-1') } });
+        expect({ id: v.id, out: r.stdout.toString('latin1') }).toEqual({ id: v.id, out: r13.stdout.toString('latin1') });
+        checked++;
+      }
+      expect(checked).toBeGreaterThan(10);
+    });
   });
 
   describe.each(['yaml', 'json', 'dotenv', 'ini', 'binary'] as const)('property: random %s files', (format) => {
