@@ -1,0 +1,118 @@
+/**
+ * What every `sops-ts` command shares: the parsed arguments, the I/O seam,
+ * usage errors with sops's exit codes, and the config/format/output helpers.
+ * @module
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ExitCode } from '../errors.js';
+import { formatFromFileName } from '../sops.js';
+import type { Format } from '../stores/store.js';
+import type { Env } from '../node/age-keys.js';
+import { writeFileAtomic } from '../node/files.js';
+import { findConfigFile, loadConfigFile, type LoadedConfig } from '../node/config.js';
+
+/** What the CLI writes to and reads from; injectable for tests. */
+export interface CliIo {
+  stdout: (data: Uint8Array | string) => void;
+  stderr: (data: string) => void;
+  env: Env;
+  cwd: string;
+  /** Standard input, for `-`/`/dev/stdin` and `--value-stdin`. Default: none. */
+  stdin?: () => Promise<Uint8Array>;
+}
+
+/** An error the CLI reports as it is, with sops's exit code. */
+export class UsageError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode: number = ExitCode.ErrorGeneric) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+/** The command line, parsed: the command, its flags (by long name) and its positional arguments. */
+export interface Parsed {
+  command: string;
+  flags: Map<string, string[]>;
+  bools: Set<string>;
+  files: string[];
+}
+
+/** A command: its flags (long names; `aliases` maps short to long) and what it does. Resolves to the exit code. */
+export interface Command {
+  valueFlags?: readonly string[];
+  boolFlags?: readonly string[];
+  run(p: Parsed, io: CliIo): Promise<number>;
+}
+
+/** The last value of a flag. */
+export function one(p: Parsed, name: string): string | undefined {
+  const v = p.flags.get(name);
+  return v === undefined ? undefined : v[v.length - 1];
+}
+
+/**
+ * Input and output formats as sops's `FormatForPathOrString`: a known
+ * `--input-type`/`--output-type` wins, anything else (even a misspelt
+ * type) falls back to the file name.
+ */
+export function formats(p: Parsed, file: string): { input: Format; output: Format } {
+  const known = (t: string | undefined): Format | undefined => (t !== undefined && ['yaml', 'json', 'dotenv', 'ini', 'binary'].includes(t) ? (t as Format) : undefined);
+  const input = known(one(p, 'input-type')) ?? formatFromFileName(file);
+  const output = known(one(p, 'output-type')) ?? formatFromFileName(file);
+  return { input, output };
+}
+
+/** The config for this run: `--config`, `SOPS_CONFIG`, or the nearest `.sops.yaml` (parsed on every command, as sops does). */
+export function configFor(p: Parsed, io: CliIo): LoadedConfig | undefined {
+  const explicit = one(p, 'config') ?? io.env['SOPS_CONFIG'];
+  if (explicit !== undefined && explicit !== '') return loadConfigFile(resolve(io.cwd, explicit));
+  const found = findConfigFile(io.cwd);
+  if (found.warning !== undefined) io.stderr(`[WARNING] ${found.warning}\n`);
+  return found.path === undefined ? undefined : loadConfigFile(found.path);
+}
+
+/** `--indent`, else the config's `stores` indent for the output format. */
+export function indentOf(p: Parsed, config: LoadedConfig | undefined, output: Format): { indent?: number } {
+  const v = one(p, 'indent');
+  if (v !== undefined) {
+    const n = Number(v);
+    if (!Number.isInteger(n)) throw new UsageError(`invalid value "${v}" for flag -indent: parse error`);
+    return { indent: n };
+  }
+  const stores = config?.config.stores;
+  if (stores === undefined) return {};
+  const n = output === 'yaml' ? stores.yaml.indent : output === 'json' ? stores.json.indent : output === 'binary' ? stores.jsonBinary.indent : 0;
+  return n === 0 ? {} : { indent: n };
+}
+
+export function inputFile(p: Parsed, io: CliIo): { path: string; data: Uint8Array } {
+  if (p.files.length === 0) throw new UsageError('Error: no file specified', ExitCode.NoFileSpecified);
+  if (p.files.length > 1) throw new UsageError('Error: too many files specified', ExitCode.ErrorGeneric);
+  const path = resolve(io.cwd, p.files[0]!);
+  if (!existsSync(path)) throw new UsageError(`Error: cannot operate on non-existent file "${path}"`, ExitCode.NoFileSpecified);
+  try {
+    return { path, data: new Uint8Array(readFileSync(path)) };
+  } catch (e) {
+    throw new UsageError(`Error reading file: ${e instanceof Error ? e.message : String(e)}`, ExitCode.CouldNotReadInputFile);
+  }
+}
+
+export function emit(p: Parsed, io: CliIo, path: string, out: Uint8Array): void {
+  const output = one(p, 'output');
+  if (p.bools.has('in-place') || p.bools.has('i')) {
+    writeFileAtomic(path, out);
+    return;
+  }
+  if (output !== undefined) {
+    try {
+      writeFileAtomic(resolve(io.cwd, output), out);
+    } catch (e) {
+      throw new UsageError(`Could not open output file for writing: ${e instanceof Error ? e.message : String(e)}`, ExitCode.CouldNotWriteOutputFile);
+    }
+    return;
+  }
+  io.stdout(out);
+}
+
