@@ -1,0 +1,12 @@
+/**
+ * `sops-ts edit`: not in this version yet.
+ * @module
+ */
+import { ExitCode } from '../../errors.js';
+import { UsageError, type Command } from '../common.js';
+
+export const editCommand: Command = {
+  async run() {
+    throw new UsageError('sops-ts does not support "edit" yet; use Go sops for this command', ExitCode.ErrorGeneric);
+  },
+};

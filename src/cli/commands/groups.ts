@@ -1,0 +1,12 @@
+/**
+ * `sops-ts groups`: not in this version yet.
+ * @module
+ */
+import { ExitCode } from '../../errors.js';
+import { UsageError, type Command } from '../common.js';
+
+export const groupsCommand: Command = {
+  async run() {
+    throw new UsageError('sops-ts does not support "groups" yet; use Go sops for this command', ExitCode.ErrorGeneric);
+  },
+};
