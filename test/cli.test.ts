@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
-import { REPO_ROOT, cleanHomeDir, findSops, loadManifest, readVector, runSops, vectorPath } from './helpers/sops.js';
+import { REPO_ROOT, cleanHomeDir, requireSops, loadManifest, readVector, runSops, vectorPath } from './helpers/sops.js';
 
 const manifest = loadManifest();
 const key1 = vectorPath(manifest.keys['age-1']!.file);
@@ -27,7 +27,8 @@ async function run(args: string[], env: Record<string, string> = {}) {
   return { code, stdout: Buffer.concat(out.map((d) => (typeof d === 'string' ? Buffer.from(d) : Buffer.from(d)))), stderr: err };
 }
 
-const sops = findSops();
+// Live comparisons need the pinned Go sops: skipped with a visible message without it, a failure under SOPS_TS_REQUIRE_SOPS=1.
+const sops = requireSops();
 
 /**
  * Same exit code and stderr as Go sops for the same arguments (when it is
