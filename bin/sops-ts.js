@@ -6,5 +6,10 @@ const code = await main(process.argv.slice(2), {
   stderr: (d) => process.stderr.write(d),
   env: process.env,
   cwd: process.cwd(),
+  stdin: async () => {
+    const chunks = [];
+    for await (const c of process.stdin) chunks.push(c);
+    return new Uint8Array(Buffer.concat(chunks));
+  },
 });
 process.exitCode = code;

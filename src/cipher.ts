@@ -139,6 +139,17 @@ export class ValueCipher {
     this.#ivSource = options.ivSource ?? randomIv;
   }
 
+  /**
+   * @internal A cipher under another data key holding a copy of this one's
+   * IV stash: sops's rotate re-encrypts every value with a new data key but
+   * the IV each value had (`sops rotate` keeps IVs).
+   */
+  _withDataKey(dataKey: Uint8Array): ValueCipher {
+    const c = new ValueCipher(dataKey, { ivSource: this.#ivSource });
+    for (const [k, iv] of this.#stash) c.#stash.set(k, iv);
+    return c;
+  }
+
   /** @internal Replace the source of fresh IVs (tests reproduce another writer's random IVs). */
   _setIvSource(source: IvSource): void {
     this.#ivSource = source;

@@ -35,3 +35,20 @@ export { AgeIdentity, AgeRecipient, parseAgeIdentities, splitRecipients } from '
 export { ValueCipher, isEncryptedValue, parseEncryptedValue, type EncryptedValue, type Plaintext } from './cipher.js';
 export { shouldBeEncrypted, type SelectionRules } from './walk.js';
 export type { Format, Store, StoreOptions } from './stores/store.js';
+export { parseTreePath, formatTreePath, truncate, setValue, unsetValue, treeEquals, isItem, TreePathError, KeyNotFoundError, TreeOperationError, type PathComponent, type ExtractedItem } from './treepath.js';
+export {
+  rotateDocument,
+  rewrapMetadata,
+  editKeyGroups,
+  loadEncrypted,
+  emitEncrypted,
+  diffKeyGroups,
+  formatKeyGroupsDiff,
+  environmentFrom,
+  keyEntryName,
+  type KeyEntry,
+  type RotateOptions,
+  type RewrapOptions,
+  type EncryptedFile,
+  type KeyGroupDiff,
+} from './rekey.js';

@@ -1,12 +1,151 @@
 /**
- * `sops-ts rotate`: not in this version yet.
+ * `sops-ts rotate FILE` (and legacy `sops-ts -r FILE`): a new data key,
+ * master keys added (`--add-age`, to the first group) and removed
+ * (`--rm-*`, from every group), every value re-encrypted with the new key
+ * keeping its IV, a new `lastmodified` and MAC (sops `cmd/sops/rotate.go`).
+ * Output to stdout, `--output FILE` or `-i`.
  * @module
  */
-import { ExitCode } from '../../errors.js';
-import { UsageError, type Command } from '../common.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { creationRuleFor } from '../../config.js';
+import { ExitCode, SopsError } from '../../errors.js';
+import type { MasterKeyRecipient } from '../../keysource.js';
+import { AgeRecipient, splitRecipients } from '../../keysources/age.js';
+import { EnvAgeIdentity } from '../../node/age-keys.js';
+import { rotateDocument } from '../../rekey.js';
+import { decryptDocument } from '../../sops.js';
+import { UsageError, configFor, emit, formats, indentOf, one, type CliIo, type Command, type Parsed } from '../common.js';
+import { logrusLine } from './updatekeys.js';
+
+const KINDS = ['kms', 'pgp', 'gcp-kms', 'hckms', 'azure-kv', 'hc-vault-transit', 'age'] as const;
 
 export const rotateCommand: Command = {
-  async run() {
-    throw new UsageError('sops-ts does not support "rotate" yet; use Go sops for this command', ExitCode.ErrorGeneric);
+  valueFlags: [
+    'input-type', 'output-type', 'output', 'encryption-context', 'filename-override', 'decryption-order', 'keyservice',
+    ...KINDS.flatMap((k) => [`add-${k}`, `rm-${k}`]),
+  ],
+  boolFlags: ['in-place'],
+  async run(p, io) {
+    await runRotate(p, io);
+    return 0;
   },
 };
+
+/** sops's duplicate check of `--decryption-order` / `SOPS_DECRYPTION_ORDER` (not trimmed, as sops). */
+export function decryptionOrderOf(p: Parsed, io: CliIo): string[] | undefined {
+  const order = one(p, 'decryption-order') ?? io.env['SOPS_DECRYPTION_ORDER'];
+  if (order === undefined || order === '') return undefined;
+  const list = order.split(',');
+  const seen = new Set<string>();
+  for (const t of list) {
+    if (seen.has(t)) throw new UsageError(`Duplicate decryption key type: ${t}`, ExitCode.DuplicateDecryptionKeyType);
+    seen.add(t);
+  }
+  return list;
+}
+
+/** Key services other than the local one are not available in sops-ts. */
+export function refuseKeyservice(p: Parsed, io: CliIo): void {
+  const ks = p.flags.get('keyservice') ?? (io.env['SOPS_KEYSERVICE'] ? [io.env['SOPS_KEYSERVICE']] : []);
+  if (ks.some((k) => k !== '')) throw new UsageError('remote key services (--keyservice, SOPS_KEYSERVICE) are not supported by sops-ts; use Go sops', ExitCode.ErrorGeneric);
+}
+
+/**
+ * A load error of a decrypting command, as sops's `decrypt` path reports it:
+ * the store's message as it is, exit 1 (main.ts would word it as encrypt's).
+ */
+export function asDecryptError(e: unknown): unknown {
+  if (e instanceof SopsError && e.stage === 'load') return new UsageError(e.message, ExitCode.ErrorGeneric);
+  return e;
+}
+
+/** The keys named by `--add-*` or `--rm-*` (sops `getMasterKeys`). */
+function keysOf(p: Parsed, prefix: 'add' | 'rm'): { recipients: MasterKeyRecipient[]; names: string[] } {
+  const recipients: MasterKeyRecipient[] = [];
+  const names: string[] = [];
+  for (const kind of KINDS) {
+    const v = one(p, `${prefix}-${kind}`);
+    if (v === undefined || v === '') continue;
+    if (kind === 'age') {
+      for (const r of splitRecipients(v)) {
+        const rec = new AgeRecipient(r);
+        recipients.push(rec);
+        names.push(rec.name);
+      }
+      continue;
+    }
+    if (prefix === 'add') throw new UsageError(`${kind} keys are not supported by sops-ts yet: --add-${kind} needs Go sops`, ExitCode.ErrorGeneric);
+    // Removing needs only the key's name (sops ToString()).
+    for (const s of v.split(',')) {
+      if (kind === 'pgp') names.push(s.replace(/ /g, ''));
+      else if (kind === 'kms') names.push(s.split('+arn:')[0]!.trim());
+      else names.push(s.trim());
+    }
+  }
+  return { recipients, names };
+}
+
+async function runRotate(p: Parsed, io: CliIo): Promise<void> {
+  const legacy = p.bools.has('rotate');
+  if (p.files.length < 1) throw new UsageError('Error: no file specified', ExitCode.NoFileSpecified);
+  warnExtraArguments(p, io);
+  if (p.bools.has('in-place') && one(p, 'output') !== undefined && one(p, 'output') !== '') {
+    throw new UsageError('Error: cannot operate on both --output and --in-place', ExitCode.ErrorConflictingParameters);
+  }
+  const path = resolve(io.cwd, p.files[0]!);
+  if (!existsSync(path)) {
+    const changes = KINDS.some((k) => (one(p, `add-${k}`) ?? '') !== '' || (one(p, `rm-${k}`) ?? '') !== '');
+    if (changes) {
+      throw new UsageError(
+        legacy
+          ? `Error: cannot add or remove keys on non-existent file "${path}", use \`--kms\` and \`--pgp\` instead.`
+          : `Error: cannot add or remove keys on non-existent file "${path}", use the \`edit\` subcommand instead.`,
+        ExitCode.CannotChangeKeysFromNonExistentFile,
+      );
+    }
+    if (legacy) throw new UsageError(`Error: cannot operate on non-existent file "${path}"`, ExitCode.NoFileSpecified);
+  }
+  const override = one(p, 'filename-override');
+  const namePath = override !== undefined && override !== '' ? resolve(io.cwd, override) : path;
+  const config = configFor(p, io);
+  // The legacy form loads the creation rule too, and fails on a config without a match.
+  if (legacy && config !== undefined) creationRuleFor(config.config, config.dir, namePath);
+  const f = formats(p, namePath);
+  refuseKeyservice(p, io);
+  const decryptionOrder = decryptionOrderOf(p, io);
+  const add = keysOf(p, 'add');
+  const rm = keysOf(p, 'rm');
+  let data: Uint8Array;
+  try {
+    data = new Uint8Array(readFileSync(path));
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EISDIR' ? 'is a directory' : e instanceof Error ? e.message : String(e);
+    throw new UsageError(`Error reading file: ${code === 'EISDIR' ? 'read' : 'open'} ${path}: ${why}`, ExitCode.CouldNotReadInputFile);
+  }
+  let out: Uint8Array;
+  try {
+    const doc = await decryptDocument(data, {
+      format: f.input,
+      identities: [new EnvAgeIdentity(io.env)],
+      ignoreMac: legacy && p.bools.has('ignore-mac'),
+      onWarning: (m) => io.stderr(`[WARNING] ${m}\n`),
+      ...(decryptionOrder ? { decryptionOrder } : {}),
+    });
+    out = await rotateDocument(doc, { add: add.recipients, remove: rm.names, outputFormat: f.output, outputStore: indentOf(p, config, f.output) });
+  } catch (e) {
+    throw asDecryptError(e);
+  }
+  emit(p, io, path, out);
+}
+
+/** sops's warning when more than one positional argument is given. */
+export function warnExtraArguments(p: Parsed, io: CliIo): void {
+  if (p.files.length <= 1) return;
+  io.stderr(logrusLine('CMD', 'warning', 'More than one positional argument provided. Only the first one will be used!'));
+  const flag = p.files.slice(1).filter((a) => a.startsWith('-')).pop();
+  if (flag !== undefined) {
+    io.stderr(logrusLine('CMD', 'warning', `Note that one of the ignored positional argument is ${JSON.stringify(flag)}, which looks like a flag. Flags must always be provided before the first positional argument!`));
+  }
+}
