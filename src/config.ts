@@ -106,7 +106,7 @@ function azureFromUrl(u: string): KeySpec {
 }
 
 /** The display string sops deduplicates a group's keys by (`ToString()`). */
-function specName(k: KeySpec): string {
+export function specName(k: KeySpec): string {
   switch (k.type) {
     case 'age': return k.recipient;
     case 'pgp': return k.fp;

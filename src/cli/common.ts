@@ -116,3 +116,31 @@ export function emit(p: Parsed, io: CliIo, path: string, out: Uint8Array): void 
   io.stdout(out);
 }
 
+
+/**
+ * `--decryption-order` / `SOPS_DECRYPTION_ORDER` (sops `decryptionOrder`):
+ * split on `,` without trimming, a duplicate refused with exit 112.
+ */
+export function decryptionOrderOf(p: Parsed, io: CliIo): string[] | undefined {
+  const order = one(p, 'decryption-order') ?? io.env['SOPS_DECRYPTION_ORDER'];
+  if (order === undefined || order === '') return undefined;
+  const list = order.split(',');
+  const seen = new Set<string>();
+  for (const t of list) {
+    if (seen.has(t)) throw new UsageError(`Duplicate decryption key type: ${t}`, ExitCode.DuplicateDecryptionKeyType);
+    seen.add(t);
+  }
+  return list;
+}
+
+/** sops's text for a file that already has a top-level `sops` entry (exit 203). */
+export const ALREADY_ENCRYPTED = `The file you have provided contains a top-level entry called 'sops', or for
+flat file formats top-level entries starting with 'sops_'. This is
+generally due to the file already being encrypted. SOPS uses a top-level
+entry called 'sops' to store the metadata required to decrypt the file. For
+this reason, SOPS can not encrypt files that already contain such an entry.
+
+If this is an unencrypted file, rename the 'sops' entry.
+
+If this is an encrypted file and you want to edit it, use the editor mode,
+for example: \`sops edit my_file.yaml\``;

@@ -7,7 +7,7 @@
  */
 import { ExitCode, SopsError } from '../errors.js';
 import { SOPS_VERSION } from '../metadata.js';
-import { UsageError, type CliIo, type Command, type Parsed } from './common.js';
+import { ALREADY_ENCRYPTED, UsageError, type CliIo, type Command, type Parsed } from './common.js';
 import { COMMANDS } from './commands/index.js';
 
 export type { CliIo } from './common.js';
@@ -117,16 +117,6 @@ COMMANDS:
    SOPS_AGE_KEY_CMD, ~/.config/sops/age/keys.txt); config: .sops.yaml.
 `;
 
-const ALREADY_ENCRYPTED = `The file you have provided contains a top-level entry called 'sops', or for
-flat file formats top-level entries starting with 'sops_'. This is
-generally due to the file already being encrypted. SOPS uses a top-level
-entry called 'sops' to store the metadata required to decrypt the file. For
-this reason, SOPS can not encrypt files that already contain such an entry.
-
-If this is an unencrypted file, rename the 'sops' entry.
-
-If this is an encrypted file and you want to edit it, use the editor mode,
-for example: \`sops edit my_file.yaml\``;
 
 const NOT_BINARY_HINT = 'This is likely not an encrypted binary file? If not, use --output-type to select the correct output type.';
 

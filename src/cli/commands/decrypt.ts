@@ -10,7 +10,7 @@ import { Branch, Comment, type TreeBranches, type Value } from '../../tree.js';
 import type { Store } from '../../stores/store.js';
 import { TreeOperationError, isItem, parseTreePath, truncate, type PathComponent } from '../../treepath.js';
 import { EnvAgeIdentity } from '../../node/age-keys.js';
-import { UsageError, configFor, emit, formats, indentOf, inputFile, one, type CliIo, type Command, type Parsed } from '../common.js';
+import { UsageError, configFor, decryptionOrderOf, emit, formats, indentOf, inputFile, one, type CliIo, type Command, type Parsed } from '../common.js';
 
 export const decryptCommand: Command = {
   valueFlags: ['input-type', 'output-type', 'output', 'decryption-order', 'extract', 'filename-override', 'indent'],
@@ -25,15 +25,7 @@ async function runDecrypt(p: Parsed, io: CliIo): Promise<void> {
   const { path, data } = inputFile(p, io);
   const f = formats(p, path);
   const config = configFor(p, io);
-  const order = one(p, 'decryption-order') ?? io.env['SOPS_DECRYPTION_ORDER'];
-  const decryptionOrder = order !== undefined && order !== '' ? order.split(',').map((s) => s.trim()) : undefined;
-  if (decryptionOrder) {
-    const seen = new Set<string>();
-    for (const t of decryptionOrder) {
-      if (seen.has(t)) throw new UsageError(`Duplicate decryption key type: ${t}`, ExitCode.DuplicateDecryptionKeyType);
-      seen.add(t);
-    }
-  }
+  const decryptionOrder = decryptionOrderOf(p, io);
   let extract: PathComponent[] = [];
   try {
     extract = parseTreePath(one(p, 'extract') ?? '');

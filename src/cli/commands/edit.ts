@@ -25,7 +25,7 @@ import { normalizeRules, type SelectionRules } from '../../walk.js';
 import { EnvAgeIdentity, goFsError } from '../../node/age-keys.js';
 import { EditorError, createPlaintextFile, editorCommand, runEditor, waitForKeyPress, withCancellation, type EditorRun } from '../../node/editor.js';
 import { writeFileAtomic } from '../../node/files.js';
-import { UsageError, configFor, formats, indentOf, one, type CliIo, type Command, type Parsed } from '../common.js';
+import { ALREADY_ENCRYPTED, UsageError, configFor, decryptionOrderOf, formats, indentOf, one, type CliIo, type Command, type Parsed } from '../common.js';
 
 const KEY_FLAGS = ['kms', 'pgp', 'gcp-kms', 'hckms', 'azure-kv', 'hc-vault-transit'] as const;
 
@@ -165,18 +165,6 @@ interface Session {
   storeOptions: { indent?: number };
   /** Set once the user cancelled (signal): the loop must not go on. */
   cancelled?: boolean;
-}
-
-function decryptionOrderOf(p: Parsed, io: CliIo): string[] | undefined {
-  const order = one(p, 'decryption-order') ?? io.env['SOPS_DECRYPTION_ORDER'];
-  if (order === undefined || order === '') return undefined;
-  const list = order.split(',');
-  const seen = new Set<string>();
-  for (const t of list) {
-    if (seen.has(t)) throw new UsageError(`Duplicate decryption key type: ${t}`, ExitCode.DuplicateDecryptionKeyType);
-    seen.add(t);
-  }
-  return list;
 }
 
 async function runEdit(p: Parsed, io: CliIo): Promise<number> {
@@ -478,13 +466,3 @@ async function editLoop(
   }
 }
 
-const ALREADY_ENCRYPTED = `The file you have provided contains a top-level entry called 'sops', or for
-flat file formats top-level entries starting with 'sops_'. This is
-generally due to the file already being encrypted. SOPS uses a top-level
-entry called 'sops' to store the metadata required to decrypt the file. For
-this reason, SOPS can not encrypt files that already contain such an entry.
-
-If this is an unencrypted file, rename the 'sops' entry.
-
-If this is an encrypted file and you want to edit it, use the editor mode,
-for example: \`sops edit my_file.yaml\``;

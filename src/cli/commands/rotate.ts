@@ -15,7 +15,7 @@ import { AgeRecipient, splitRecipients } from '../../keysources/age.js';
 import { EnvAgeIdentity } from '../../node/age-keys.js';
 import { rotateDocument } from '../../rekey.js';
 import { decryptDocument } from '../../sops.js';
-import { UsageError, configFor, emit, formats, indentOf, one, type CliIo, type Command, type Parsed } from '../common.js';
+import { UsageError, configFor, decryptionOrderOf, emit, formats, indentOf, one, type CliIo, type Command, type Parsed } from '../common.js';
 import { logrusLine } from './updatekeys.js';
 
 const KINDS = ['kms', 'pgp', 'gcp-kms', 'hckms', 'azure-kv', 'hc-vault-transit', 'age'] as const;
@@ -31,19 +31,6 @@ export const rotateCommand: Command = {
     return 0;
   },
 };
-
-/** sops's duplicate check of `--decryption-order` / `SOPS_DECRYPTION_ORDER` (not trimmed, as sops). */
-export function decryptionOrderOf(p: Parsed, io: CliIo): string[] | undefined {
-  const order = one(p, 'decryption-order') ?? io.env['SOPS_DECRYPTION_ORDER'];
-  if (order === undefined || order === '') return undefined;
-  const list = order.split(',');
-  const seen = new Set<string>();
-  for (const t of list) {
-    if (seen.has(t)) throw new UsageError(`Duplicate decryption key type: ${t}`, ExitCode.DuplicateDecryptionKeyType);
-    seen.add(t);
-  }
-  return list;
-}
 
 /** Key services other than the local one are not available in sops-ts. */
 export function refuseKeyservice(p: Parsed, io: CliIo): void {
@@ -149,3 +136,5 @@ export function warnExtraArguments(p: Parsed, io: CliIo): void {
     io.stderr(logrusLine('CMD', 'warning', `Note that one of the ignored positional argument is ${JSON.stringify(flag)}, which looks like a flag. Flags must always be provided before the first positional argument!`));
   }
 }
+
+export { decryptionOrderOf } from '../common.js';

@@ -15,7 +15,7 @@ import { writeFileAtomic } from '../../node/files.js';
 import { formatRfc3339Utc } from '../../time.js';
 import type { Value } from '../../tree.js';
 import { TreeOperationError, parseTreePath, setValue, type PathComponent } from '../../treepath.js';
-import { UsageError, configFor, formats, indentOf, one, type CliIo, type Command, type Parsed } from '../common.js';
+import { UsageError, configFor, decryptionOrderOf, formats, indentOf, one, type CliIo, type Command, type Parsed } from '../common.js';
 
 export const setCommand: Command = {
   valueFlags: ['input-type', 'output-type', 'shamir-secret-sharing-threshold', 'decryption-order', 'keyservice'],
@@ -49,19 +49,6 @@ export async function parseSetValue(json: string): Promise<Value> {
   // Go decodes a lone surrogate escape as U+FFFD.
   if (typeof parsed === 'string') return parsed.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
   return parsed as Value;
-}
-
-/** `--decryption-order` / `SOPS_DECRYPTION_ORDER`, duplicates refused (sops `decryptionOrder`). */
-export function decryptionOrderOf(p: Parsed, io: CliIo): string[] | undefined {
-  const order = one(p, 'decryption-order') ?? io.env['SOPS_DECRYPTION_ORDER'];
-  if (order === undefined || order === '') return undefined;
-  const list = order.split(',');
-  const seen = new Set<string>();
-  for (const t of list) {
-    if (seen.has(t)) throw new UsageError(`Duplicate decryption key type: ${t}`, ExitCode.DuplicateDecryptionKeyType);
-    seen.add(t);
-  }
-  return list.map((s) => s.trim());
 }
 
 /** Read and decrypt an encrypted file for set/unset; loader errors are reported as sops does (exit 1). */
@@ -195,3 +182,5 @@ async function runLegacySet(p: Parsed, io: CliIo): Promise<number> {
   writeInPlace(path, out);
   return 0;
 }
+
+export { decryptionOrderOf } from '../common.js';

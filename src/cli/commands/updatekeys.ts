@@ -9,7 +9,7 @@
  */
 import { readFileSync, readSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { creationRuleFor, type KeySpec } from '../../config.js';
+import { creationRuleFor, specName, type KeySpec } from '../../config.js';
 import { ExitCode, SopsError } from '../../errors.js';
 import { getDataKey } from '../../keysource.js';
 import { AgeRecipient } from '../../keysources/age.js';
@@ -108,19 +108,6 @@ class LineReader {
 }
 
 // ---------------------------------------------------------------- command
-
-/** The name sops compares a creation rule's key by (`ToString()`). */
-function specName(k: KeySpec): string {
-  switch (k.type) {
-    case 'age': return k.recipient;
-    case 'pgp': return k.fp;
-    case 'kms': return k.arn;
-    case 'gcp_kms': return k.resourceId;
-    case 'hckms': return k.keyId;
-    case 'azure_kv': return `${k.vaultUrl}/keys/${k.name}/${k.version}`;
-    case 'hc_vault': return k.uri;
-  }
-}
 
 function specEntry(k: KeySpec): KeyEntry {
   if (k.type === 'age') return new AgeRecipient(k.recipient);
