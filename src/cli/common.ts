@@ -5,6 +5,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { warn, warnExtraArguments } from './log.js';
+import { goFsError } from '../node/age-keys.js';
 import { ExitCode } from '../errors.js';
 import { formatFromFileName } from '../sops.js';
 import type { Format } from '../stores/store.js';
@@ -69,7 +71,7 @@ export function configFor(p: Parsed, io: CliIo): LoadedConfig | undefined {
   const explicit = one(p, 'config') ?? io.env['SOPS_CONFIG'];
   if (explicit !== undefined && explicit !== '') return loadConfigFile(resolve(io.cwd, explicit));
   const found = findConfigFile(io.cwd);
-  if (found.warning !== undefined) io.stderr(`[WARNING] ${found.warning}\n`);
+  if (found.warning !== undefined) warn(io, found.warning);
   return found.path === undefined ? undefined : loadConfigFile(found.path);
 }
 
@@ -87,16 +89,52 @@ export function indentOf(p: Parsed, config: LoadedConfig | undefined, output: Fo
   return n === 0 ? {} : { indent: n };
 }
 
-export function inputFile(p: Parsed, io: CliIo): { path: string; data: Uint8Array } {
-  if (p.files.length === 0) throw new UsageError('Error: no file specified', ExitCode.NoFileSpecified);
-  if (p.files.length > 1) throw new UsageError('Error: too many files specified', ExitCode.ErrorGeneric);
-  const path = resolve(io.cwd, p.files[0]!);
-  if (!existsSync(path)) throw new UsageError(`Error: cannot operate on non-existent file "${path}"`, ExitCode.NoFileSpecified);
-  try {
-    return { path, data: new Uint8Array(readFileSync(path)) };
-  } catch (e) {
-    throw new UsageError(`Error reading file: ${e instanceof Error ? e.message : String(e)}`, ExitCode.CouldNotReadInputFile);
+/** The file a command works on, as sops's `decrypt`/`encrypt` preamble resolves it. */
+export interface InputFile {
+  /** Absolute path of the file; `''` when the input is standard input. */
+  path: string;
+  /** The path that picks formats and the creation rule: `--filename-override` (made absolute) or `path`. */
+  configPath: string;
+  /** The file's bytes. */
+  data: Uint8Array;
+}
+
+/**
+ * Resolve and read the input file as sops's `decrypt` and `encrypt` do:
+ * no file means standard input (`encrypt` then needs
+ * `--filename-override`, and neither allows `--in-place`); more than one
+ * file warns that only the first is used; `--in-place` with `--output`
+ * conflicts; a missing file is exit 100. `/dev/stdin` works as any path.
+ */
+export async function inputFile(p: Parsed, io: CliIo, mode: 'decrypt' | 'encrypt'): Promise<InputFile> {
+  const fromStdin = p.files.length === 0;
+  const inPlace = p.bools.has('in-place') || p.bools.has('i');
+  if (fromStdin) {
+    if (inPlace) throw new UsageError('Error: cannot use --in-place when reading from stdin', ExitCode.ErrorConflictingParameters);
+    if (mode === 'encrypt' && (one(p, 'filename-override') ?? '') === '') {
+      throw new UsageError('Error: must specify --filename-override when reading from stdin', ExitCode.ErrorConflictingParameters);
+    }
   }
+  warnExtraArguments(p, io);
+  if (inPlace && (one(p, 'output') ?? '') !== '') throw new UsageError('Error: cannot operate on both --output and --in-place', ExitCode.ErrorConflictingParameters);
+  const path = fromStdin ? '' : resolve(io.cwd, p.files[0]!);
+  if (!fromStdin && !existsSync(path)) throw new UsageError(`Error: cannot operate on non-existent file "${path}"`, ExitCode.NoFileSpecified);
+  const override = one(p, 'filename-override') ?? '';
+  const configPath = override === '' ? path : resolve(io.cwd, override);
+  let data: Uint8Array;
+  try {
+    // `/dev/stdin` is standard input: read through the injected reader when there is one.
+    data = fromStdin || (path === '/dev/stdin' && io.stdin !== undefined) ? await readStdin(io) : new Uint8Array(readFileSync(path));
+  } catch (e) {
+    throw new UsageError(`Error reading file: ${goFsError('open', path, e)}`, ExitCode.CouldNotReadInputFile);
+  }
+  return { path, configPath, data };
+}
+
+/** All of standard input: the injected reader, else file descriptor 0. */
+export async function readStdin(io: CliIo): Promise<Uint8Array> {
+  if (io.stdin !== undefined) return io.stdin();
+  return new Uint8Array(readFileSync(0));
 }
 
 export function emit(p: Parsed, io: CliIo, path: string, out: Uint8Array): void {

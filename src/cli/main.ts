@@ -21,6 +21,42 @@ const ALIASES: Record<string, string> = { d: 'decrypt', e: 'encrypt', i: 'in-pla
 const LEGACY_BOOL = ['decrypt', 'encrypt', 'rotate'];
 const LEGACY_VALUE = ['set'];
 
+/**
+ * urfave/cli v1 `reorderArgs`: a subcommand's own flags (and the argument
+ * after each one written without `=`, whatever kind the flag is) move before
+ * the other arguments, in order; `--` and what follows stay last. So
+ * `decrypt FILE --output X` works, `set FILE PATH -5` keeps `-5` as the
+ * value, and `decrypt --ignore-mac FILE --output X` ignores `--output`
+ * (the file travelled with `--ignore-mac`), exactly as sops.
+ */
+export function reorderArgs(args: readonly string[], isOwnFlag: (name: string) => boolean): string[] {
+  const isFlag = (a: string) => {
+    if (a === '-' || a === '--' || !a.startsWith('-')) return false;
+    let n = a.startsWith('--') ? a.slice(2) : a.slice(1);
+    n = n.split('=')[0]!;
+    return isOwnFlag(n);
+  };
+  const reordered: string[] = [];
+  let remaining: string[] = [];
+  let mayBeValue = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (mayBeValue && !isFlag(a)) {
+      mayBeValue = false;
+      reordered.push(a);
+    } else if (a === '--') {
+      remaining = ['--', ...remaining, ...args.slice(i + 1)];
+      break;
+    } else if (isFlag(a)) {
+      reordered.push(a);
+      mayBeValue = !a.includes('=');
+    } else {
+      remaining.push(a);
+    }
+  }
+  return [...reordered, ...remaining];
+}
+
 function parseArgs(argv: readonly string[]): Parsed {
   // The command is the first positional argument that names one.
   let command: string | undefined;
@@ -49,14 +85,26 @@ function parseArgs(argv: readonly string[]): Parsed {
   const flags = new Map<string, string[]>();
   const bools = new Set<string>();
   const files: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    if (i === commandAt) continue;
-    const a = argv[i]!;
+  // A subcommand's arguments are reordered first, as urfave/cli v1 does.
+  let args: readonly string[] = argv;
+  if (command !== undefined) {
+    const cmd = COMMANDS[command]!;
+    const own = (name: string) => cmd.valueFlags?.includes(name) || cmd.boolFlags?.includes(name);
+    let tail = argv.slice(commandAt + 1);
+    const sub = command === 'groups' && (tail[0] === 'add' || tail[0] === 'delete') ? tail.slice(0, 1) : [];
+    tail = tail.slice(sub.length);
+    args = [...argv.slice(0, commandAt), ...sub, ...reorderArgs(tail, (n) => own(ALIASES[n] ?? n) === true)];
+  }
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
     if (a === '--') {
-      files.push(...argv.slice(i + 1));
+      files.push(...args.slice(i + 1));
       break;
     }
-    if (a.startsWith('-') && a !== '-') {
+    // Go's flag package stops at the first positional argument: what
+    // follows it is positional too (sops then warns that it was ignored).
+    const sub = command === 'groups' && (files[0] === 'add' || files[0] === 'delete') ? 1 : 0;
+    if (files.length <= sub && a.startsWith('-') && a !== '-') {
       let name = a.replace(/^--?/, '');
       let value: string | undefined;
       const eq = name.indexOf('=');
@@ -68,8 +116,8 @@ function parseArgs(argv: readonly string[]): Parsed {
       const kind = known(name);
       if (kind === 'value') {
         if (value === undefined) {
-          if (i + 1 >= argv.length) throw new UsageError(`flag needs an argument: -${name}`);
-          value = argv[++i]!;
+          if (i + 1 >= args.length) throw new UsageError(`flag needs an argument: -${name}`);
+          value = args[++i]!;
         }
         flags.set(name, [...(flags.get(name) ?? []), value]);
       } else if (kind !== undefined) {
@@ -82,6 +130,9 @@ function parseArgs(argv: readonly string[]): Parsed {
     files.push(a);
   }
   if (command === undefined) {
+    // The legacy forms need a file (sops's app action: exit 100 before anything else).
+    const legacy = bools.has('decrypt') || bools.has('encrypt') || bools.has('rotate') || flags.has('set') || flags.has('extract');
+    if (legacy && files.length === 0) throw new UsageError('Error: no file specified', ExitCode.NoFileSpecified);
     if (bools.has('decrypt')) command = 'decrypt';
     else if (bools.has('encrypt')) command = 'encrypt';
     else if (bools.has('rotate')) command = 'rotate';

@@ -34,6 +34,7 @@ export function goFsError(op: string, path: string, e: unknown): string {
     EISDIR: 'is a directory',
     ENOTDIR: 'not a directory',
     ELOOP: 'too many levels of symbolic links',
+    ENXIO: 'no such device or address',
   };
   return `${op} ${path}: ${(code && text[code]) ?? (e instanceof Error ? e.message : String(e))}`;
 }

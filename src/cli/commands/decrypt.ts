@@ -11,6 +11,7 @@ import type { Store } from '../../stores/store.js';
 import { TreeOperationError, isItem, parseTreePath, truncate, type PathComponent } from '../../treepath.js';
 import { EnvAgeIdentity } from '../../node/age-keys.js';
 import { UsageError, configFor, decryptionOrderOf, emit, formats, indentOf, inputFile, one, type CliIo, type Command, type Parsed } from '../common.js';
+import { warn } from '../log.js';
 
 export const decryptCommand: Command = {
   valueFlags: ['input-type', 'output-type', 'output', 'decryption-order', 'extract', 'filename-override', 'indent'],
@@ -22,8 +23,8 @@ export const decryptCommand: Command = {
 };
 
 async function runDecrypt(p: Parsed, io: CliIo): Promise<void> {
-  const { path, data } = inputFile(p, io);
-  const f = formats(p, path);
+  const { path, configPath, data } = await inputFile(p, io, 'decrypt');
+  const f = formats(p, configPath);
   const config = configFor(p, io);
   const decryptionOrder = decryptionOrderOf(p, io);
   let extract: PathComponent[] = [];
@@ -38,7 +39,7 @@ async function runDecrypt(p: Parsed, io: CliIo): Promise<void> {
     identities: [new EnvAgeIdentity(io.env)],
     ignoreMac: p.bools.has('ignore-mac'),
     outputStore: indentOf(p, config, f.output),
-    onWarning: (m) => io.stderr(`[WARNING] ${m}\n`),
+    onWarning: (m) => warn(io, m, 'SOPS'),
     ...(decryptionOrder ? { decryptionOrder } : {}),
   });
   const store = await storeFor(f.output, indentOf(p, config, f.output));

@@ -26,6 +26,8 @@ import { EnvAgeIdentity, goFsError } from '../../node/age-keys.js';
 import { EditorError, createPlaintextFile, editorCommand, runEditor, waitForKeyPress, withCancellation, type EditorRun } from '../../node/editor.js';
 import { writeFileAtomic } from '../../node/files.js';
 import { ALREADY_ENCRYPTED, UsageError, configFor, decryptionOrderOf, formats, indentOf, one, type CliIo, type Command, type Parsed } from '../common.js';
+import { logrusLine, warnExtraArguments, warn } from '../log.js';
+import { goQuote } from '../../gofmt.js';
 
 const KEY_FLAGS = ['kms', 'pgp', 'gcp-kms', 'hckms', 'azure-kv', 'hc-vault-transit'] as const;
 
@@ -57,28 +59,9 @@ const EXAMPLES: Record<Format, string> = {
   binary: HELLO,
 };
 
-// ------------------------------------------------------------------ logging
-
-/** logrus's TextFormatter rule for bare values. */
-function logValue(v: string): string {
-  return /^[A-Za-z0-9\-._/@^+]*$/.test(v) ? v : goQuoteLog(v);
-}
-function goQuoteLog(s: string): string {
-  return JSON.stringify(s).replace(/\\u00([0-9a-f]{2})/g, '\\x$1').replace(/\\u007f/g, '\\x7f');
-}
-function rfc3339Local(d: Date): string {
-  const off = -d.getTimezoneOffset();
-  const local = new Date(d.getTime() + off * 60000);
-  const base = local.toISOString().slice(0, 19);
-  if (off === 0) return `${base}Z`;
-  const a = Math.abs(off);
-  return `${base}${off < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
-}
-/** A line as sops's logrus logger prints it without a terminal. */
+/** A line from sops's `CMD` logger. */
 function log(io: CliIo, level: 'error' | 'warning', msg: string, fields: Record<string, string> = {}): void {
-  let line = `[CMD]\t time=${logValue(rfc3339Local(new Date()))} level=${level} msg=${logValue(msg)}`;
-  for (const k of Object.keys(fields).sort()) line += ` ${k}=${logValue(fields[k]!)}`;
-  io.stderr(line + '\n');
+  io.stderr(logrusLine('CMD', level, msg, fields));
 }
 
 // ------------------------------------------------------------------ versions
@@ -104,8 +87,8 @@ function parseSemver(s: string): { nums: bigint[]; pre: string[] } {
     patch = patch.slice(0, d);
   }
   const num = (v: string, name: string, Name: string): bigint => {
-    if (!/^[0-9]*$/.test(v)) throw new Error(`Invalid character(s) found in ${name} number ${goQuoteLog(v)}`);
-    if (v.length > 1 && v.startsWith('0')) throw new Error(`${Name} number must not contain leading zeroes ${goQuoteLog(v)}`);
+    if (!/^[0-9]*$/.test(v)) throw new Error(`Invalid character(s) found in ${name} number ${goQuote(v)}`);
+    if (v.length > 1 && v.startsWith('0')) throw new Error(`${Name} number must not contain leading zeroes ${goQuote(v)}`);
     if (v === '') throw new Error(`strconv.ParseUint: parsing "": invalid syntax`);
     return BigInt(v);
   };
@@ -113,12 +96,12 @@ function parseSemver(s: string): { nums: bigint[]; pre: string[] } {
   for (const p of pre) {
     if (p === '') throw new Error('Prerelease is empty');
     if (/^[0-9]+$/.test(p)) {
-      if (p.length > 1 && p.startsWith('0')) throw new Error(`Numeric PreRelease version must not contain leading zeroes ${goQuoteLog(p)}`);
-    } else if (!/^[0-9A-Za-z-]+$/.test(p)) throw new Error(`Invalid character(s) found in prerelease ${goQuoteLog(p)}`);
+      if (p.length > 1 && p.startsWith('0')) throw new Error(`Numeric PreRelease version must not contain leading zeroes ${goQuote(p)}`);
+    } else if (!/^[0-9A-Za-z-]+$/.test(p)) throw new Error(`Invalid character(s) found in prerelease ${goQuote(p)}`);
   }
   for (const x of build) {
     if (x === '') throw new Error('Build meta data is empty');
-    if (!/^[0-9A-Za-z-]+$/.test(x)) throw new Error(`Invalid character(s) found in build meta data ${goQuoteLog(x)}`);
+    if (!/^[0-9A-Za-z-]+$/.test(x)) throw new Error(`Invalid character(s) found in build meta data ${goQuote(x)}`);
   }
   return { nums, pre };
 }
@@ -169,15 +152,12 @@ interface Session {
 
 async function runEdit(p: Parsed, io: CliIo): Promise<number> {
   if (p.files.length === 0) throw new UsageError('Error: no file specified', ExitCode.NoFileSpecified);
-  if (p.files.length > 1) {
-    log(io, 'warning', 'More than one positional argument provided. Only the first one will be used!');
-    const flagLike = p.files.slice(1).filter((f) => f.startsWith('-')).pop();
-    if (flagLike !== undefined) {
-      log(io, 'warning', `Note that one of the ignored positional argument is ${goQuoteLog(flagLike)}, which looks like a flag. Flags must always be provided before the first positional argument!`);
-    }
-  }
+  warnExtraArguments(p, io);
   const path = resolve(io.cwd, p.files[0]!);
-  const f = formats(p, path);
+  // Only the legacy form (`sops --filename-override X FILE`) has this flag.
+  const override = one(p, 'filename-override') ?? '';
+  const configPath = override === '' ? path : resolve(io.cwd, override);
+  const f = formats(p, configPath);
   const config = configFor(p, io);
   const decryptionOrder = decryptionOrderOf(p, io);
   const storeOptions = indentOf(p, config, f.output);
@@ -204,7 +184,7 @@ async function runEdit(p: Parsed, io: CliIo): Promise<number> {
         format: f.input,
         identities: [new EnvAgeIdentity(io.env)],
         ignoreMac: p.bools.has('ignore-mac'),
-        onWarning: (m) => io.stderr(`[WARNING] ${m}\n`),
+        onWarning: (m) => warn(io, m, 'SOPS'),
         ...(decryptionOrder ? { decryptionOrder } : {}),
       });
     } catch (e) {
@@ -214,7 +194,7 @@ async function runEdit(p: Parsed, io: CliIo): Promise<number> {
     }
     session = { input: f.input, output: f.output, inStore, outStore, branches: doc.branches, metadata: doc.metadata, cipher: doc.cipher, showMasterKeys, storeOptions };
   } else {
-    session = { ...(await newFileSession(p, io, path, f.input, f.output, inStore, outStore, config, showMasterKeys)), storeOptions };
+    session = { ...(await newFileSession(p, io, configPath, f.input, f.output, inStore, outStore, config, showMasterKeys)), storeOptions };
   }
 
   const out = await editSession(io, path, session);
@@ -229,10 +209,10 @@ async function runEdit(p: Parsed, io: CliIo): Promise<number> {
 
 /** A new file: the example document and a fresh data key for the keys from flags or `.sops.yaml` (sops `getEncryptConfig`). */
 async function newFileSession(
-  p: Parsed, io: CliIo, path: string, input: Format, output: Format, inStore: Store, outStore: Store,
+  p: Parsed, io: CliIo, configPath: string, input: Format, output: Format, inStore: Store, outStore: Store,
   config: ReturnType<typeof configFor>, showMasterKeys: boolean,
 ): Promise<Omit<Session, 'storeOptions'>> {
-  const rule = config === undefined ? undefined : creationRuleFor(config.config, config.dir, path);
+  const rule = config === undefined ? undefined : creationRuleFor(config.config, config.dir, configPath);
   const fromConfig = rule?.rules ?? {};
   const pick = (flag: string, field: keyof Omit<SelectionRules, 'macOnlyEncrypted'>) => {
     const v = one(p, flag);
@@ -441,7 +421,7 @@ async function editLoop(
       newer = versionIsNewer(SOPS_VERSION, metadata.version);
     } catch (e) {
       throw new UsageError(
-        `Failed to compare document version ${goQuoteLog(metadata.version)} with program version ${goQuoteLog(SOPS_VERSION)}: ${e instanceof Error ? e.message : String(e)}`,
+        `Failed to compare document version ${goQuote(metadata.version)} with program version ${goQuote(SOPS_VERSION)}: ${e instanceof Error ? e.message : String(e)}`,
         ExitCode.FailedToCompareVersions,
       );
     }

@@ -19,14 +19,14 @@ export const encryptCommand: Command = {
 };
 
 async function runEncrypt(p: Parsed, io: CliIo): Promise<void> {
-  const { path, data } = inputFile(p, io);
-  const f = formats(p, path);
+  const { path, configPath, data } = await inputFile(p, io, 'encrypt');
+  const f = formats(p, configPath);
   // Key flags (and their environment variables) replace the config's keys;
   // the config is still read, and a config whose rules match nothing fails.
   const ageList = [...(p.flags.get('age') ?? [])];
   if (ageList.length === 0 && io.env['SOPS_AGE_RECIPIENTS']) ageList.push(io.env['SOPS_AGE_RECIPIENTS']);
   const config = configFor(p, io);
-  const rule = config === undefined ? undefined : creationRuleFor(config.config, config.dir, path);
+  const rule = config === undefined ? undefined : creationRuleFor(config.config, config.dir, configPath);
   const age = ageList.flatMap(splitRecipients);
   let keyGroups: string[][] = age.length > 0 ? [age] : [];
   if (age.length === 0 && rule !== undefined) {

@@ -13,7 +13,7 @@ import { environmentFrom } from '../../rekey.js';
 import { decryptDocument } from '../../sops.js';
 import { UsageError, configFor, formats, type CliIo, type Command, type Parsed } from '../common.js';
 import { asDecryptError, decryptionOrderOf, refuseKeyservice } from './rotate.js';
-import { logrusLine } from './updatekeys.js';
+import { logrusLine, warn } from '../log.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
@@ -44,7 +44,7 @@ export async function decryptForExec(p: Parsed, io: CliIo, file: string) {
     const doc = await decryptDocument(data, {
       format: f.input,
       identities: [new EnvAgeIdentity(io.env)],
-      onWarning: (m) => io.stderr(`[WARNING] ${m}\n`),
+      onWarning: (m) => warn(io, m, 'SOPS'),
       ...(decryptionOrder ? { decryptionOrder } : {}),
     });
     return { doc, formats: f };

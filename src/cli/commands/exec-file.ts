@@ -18,7 +18,7 @@ import { storeFor } from '../../sops.js';
 import { toBytes } from '../../encoding.js';
 import { UsageError, type CliIo, type Command } from '../common.js';
 import { childEnv, decryptForExec, refuseUser, runShell } from './exec-env.js';
-import { logrusLine } from './updatekeys.js';
+import { logrusLine } from '../log.js';
 
 const FALLBACK_FILENAME = 'tmp-file';
 

@@ -10,9 +10,8 @@ import { resolve } from 'node:path';
 import { ExitCode, SopsError } from '../../errors.js';
 import { storeFor } from '../../sops.js';
 import { metadataFromTree } from '../../metadata.js';
-import { formatRfc3339Utc } from '../../time.js';
-import { goQuote } from '../../gofmt.js';
 import { goFsError } from '../../node/age-keys.js';
+import { logrusLine } from '../log.js';
 import { UsageError, configFor, formats, type Command } from '../common.js';
 
 export const filestatusCommand: Command = {
@@ -25,7 +24,7 @@ export const filestatusCommand: Command = {
     const fail = (why: string): never => {
       // sops returns this error unwrapped, so its main logs it with logrus's fatal level.
       const msg = `cannot check file status: cannot load encrypted file: ${why}`;
-      throw new UsageError(`[CMD]\t time="${formatRfc3339Utc(new Date())}" level=fatal msg=${goQuote(msg)}`, ExitCode.ErrorGeneric);
+      throw new UsageError(logrusLine('CMD', 'fatal', msg).replace(/\n$/, ''), ExitCode.ErrorGeneric);
     };
     let data: Uint8Array = new Uint8Array();
     try {

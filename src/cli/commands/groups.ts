@@ -16,7 +16,7 @@ import { emitEncrypted, loadEncrypted, rewrapMetadata, type EncryptedFile, type 
 import type { Metadata } from '../../metadata.js';
 import { UsageError, configFor, formats, indentOf, one, type CliIo, type Command, type Parsed } from '../common.js';
 import { refuseKeyservice } from './rotate.js';
-import { logrusLine } from './updatekeys.js';
+import { logrusLine } from '../log.js';
 
 const OTHER_KINDS = ['pgp', 'kms', 'gcp-kms', 'hckms', 'azure-kv', 'hc-vault-transit'] as const;
 

@@ -16,7 +16,7 @@ import { EnvAgeIdentity } from '../../node/age-keys.js';
 import { rotateDocument } from '../../rekey.js';
 import { decryptDocument } from '../../sops.js';
 import { UsageError, configFor, decryptionOrderOf, emit, formats, indentOf, one, type CliIo, type Command, type Parsed } from '../common.js';
-import { logrusLine } from './updatekeys.js';
+import { warnExtraArguments, warn } from '../log.js';
 
 const KINDS = ['kms', 'pgp', 'gcp-kms', 'hckms', 'azure-kv', 'hc-vault-transit', 'age'] as const;
 
@@ -117,7 +117,7 @@ async function runRotate(p: Parsed, io: CliIo): Promise<void> {
       format: f.input,
       identities: [new EnvAgeIdentity(io.env)],
       ignoreMac: legacy && p.bools.has('ignore-mac'),
-      onWarning: (m) => io.stderr(`[WARNING] ${m}\n`),
+      onWarning: (m) => warn(io, m, 'SOPS'),
       ...(decryptionOrder ? { decryptionOrder } : {}),
     });
     out = await rotateDocument(doc, { add: add.recipients, remove: rm.names, outputFormat: f.output, outputStore: indentOf(p, config, f.output) });
@@ -125,16 +125,6 @@ async function runRotate(p: Parsed, io: CliIo): Promise<void> {
     throw asDecryptError(e);
   }
   emit(p, io, path, out);
-}
-
-/** sops's warning when more than one positional argument is given. */
-export function warnExtraArguments(p: Parsed, io: CliIo): void {
-  if (p.files.length <= 1) return;
-  io.stderr(logrusLine('CMD', 'warning', 'More than one positional argument provided. Only the first one will be used!'));
-  const flag = p.files.slice(1).filter((a) => a.startsWith('-')).pop();
-  if (flag !== undefined) {
-    io.stderr(logrusLine('CMD', 'warning', `Note that one of the ignored positional argument is ${JSON.stringify(flag)}, which looks like a flag. Flags must always be provided before the first positional argument!`));
-  }
 }
 
 export { decryptionOrderOf } from '../common.js';

@@ -16,6 +16,7 @@ import { formatRfc3339Utc } from '../../time.js';
 import type { Value } from '../../tree.js';
 import { TreeOperationError, parseTreePath, setValue, type PathComponent } from '../../treepath.js';
 import { UsageError, configFor, decryptionOrderOf, formats, indentOf, one, type CliIo, type Command, type Parsed } from '../common.js';
+import { warn } from '../log.js';
 
 export const setCommand: Command = {
   valueFlags: ['input-type', 'output-type', 'shamir-secret-sharing-threshold', 'decryption-order', 'keyservice'],
@@ -64,7 +65,7 @@ export async function loadForEdit(p: Parsed, io: CliIo, path: string, order: str
       format: formats(p, path).input,
       identities: [new EnvAgeIdentity(io.env)],
       ignoreMac: p.bools.has('ignore-mac'),
-      onWarning: (m) => io.stderr(`[WARNING] ${m}\n`),
+      onWarning: (m) => warn(io, m, 'SOPS'),
       ...(order ? { decryptionOrder: order } : {}),
     });
   } catch (e) {

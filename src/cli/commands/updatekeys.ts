@@ -19,7 +19,7 @@ import { writeFileAtomic } from '../../node/files.js';
 import { diffKeyGroups, emitEncrypted, formatKeyGroupsDiff, keyEntryName, loadEncrypted, rewrapMetadata, type KeyEntry } from '../../rekey.js';
 import { formatFromFileName } from '../../sops.js';
 import type { Format, StoreOptions } from '../../stores/store.js';
-import { goQuote } from '../../gofmt.js';
+import { goLogLine, logrusLine } from '../log.js';
 import { UsageError, one, type CliIo, type Command, type Parsed } from '../common.js';
 import { refuseKeyservice } from './rotate.js';
 
@@ -30,33 +30,6 @@ export const updatekeysCommand: Command = {
     return runUpdatekeys(p, io);
   },
 };
-
-// ---------------------------------------------------------------- log lines
-
-function pad(n: number, w = 2): string {
-  return String(n).padStart(w, '0');
-}
-
-/** RFC 3339 in local time, as logrus stamps its lines. */
-function localRfc3339(d: Date): string {
-  const off = -d.getTimezoneOffset();
-  const zone = off === 0 ? 'Z' : `${off > 0 ? '+' : '-'}${pad(Math.floor(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}`;
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}${zone}`;
-}
-
-/** A logrus text line as sops's loggers print it: `[CMD]\t time="…" level=… msg=…`. */
-export function logrusLine(logger: string, level: 'warning' | 'error' | 'fatal' | 'info', msg: string, fields: Record<string, string> = {}): string {
-  const q = (s: string) => (/^[A-Za-z0-9\-._/@^+]+$/.test(s) ? s : goQuote(s));
-  let line = `[${logger}]\t time="${localRfc3339(new Date())}" level=${level} msg=${q(msg)}`;
-  for (const k of Object.keys(fields).sort()) line += ` ${k}=${q(fields[k]!)}`;
-  return line + '\n';
-}
-
-/** A line of Go's standard `log` package: `2006/01/02 15:04:05 msg`. */
-export function goLogLine(msg: string): string {
-  const d = new Date();
-  return `${d.getFullYear()}/${pad(d.getMonth() + 1)}/${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${msg}\n`;
-}
 
 // ---------------------------------------------------------------- prompt
 
