@@ -54,7 +54,7 @@ async function sameAsSops(args: string[], env: Record<string, string> = {}, echo
 describe('README main job', () => {
   it('npx sops-ts decrypt examples/secret.enc.yaml with the example key', () => {
     const binJs = join(REPO_ROOT, 'bin', 'sops-ts.js');
-    expect(existsSync(join(REPO_ROOT, 'dist', 'cli', 'main.js'))).toBe(true); // npm test builds first
+    expect(existsSync(join(REPO_ROOT, 'dist', 'cli.mjs'))).toBe(true); // npm test builds the bundled CLI first
     const r = spawnSync(process.execPath, [binJs, 'decrypt', 'examples/secret.enc.yaml'], {
       cwd: REPO_ROOT,
       env: { PATH: process.env.PATH, HOME: home, SOPS_AGE_KEY_FILE: 'examples/age.key' },
