@@ -90,7 +90,7 @@ export interface DecryptOptions {
   /** Output store options (indentation). */
   outputStore?: StoreOptions;
   /** Warnings sops would log. */
-  onWarning?: (message: string) => void;
+  onWarning?: (message: string, fields?: Record<string, string>) => void;
 }
 
 /** A decrypted file: its plaintext tree, its metadata, and what re-encrypting it needs. */

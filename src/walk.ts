@@ -200,7 +200,8 @@ const MAC_ONLY_ENCRYPTED_INIT = /* @__PURE__ */ sha256(new TextEncoder().encode(
 /** Options of {@link encryptTree} and {@link decryptTree}. */
 export interface WalkOptions {
   /** Called with a warning sops would log (e.g. a comment that was not encrypted). */
-  onWarning?: (message: string) => void;
+  /** Non-fatal findings, with sops's log fields (e.g. `comment`). */
+  onWarning?: (message: string, fields?: Record<string, string>) => void;
 }
 
 /**
@@ -251,7 +252,7 @@ export async function decryptTree(branches: TreeBranches, rules: SelectionRules,
           return await cipher.open(v.value, leaf.aad);
         } catch {
           // Files from before sops 3 had plaintext comments: keep them.
-          options.onWarning?.('Found possibly unencrypted comment in file. This is to be expected if the file being decrypted was created with an older version of SOPS.');
+          options.onWarning?.('Found possibly unencrypted comment in file. This is to be expected if the file being decrypted was created with an older version of SOPS.', { comment: v.value });
           return { value: v };
         }
       }

@@ -42,9 +42,9 @@ export function goLogLine(msg: string): string {
   return `${d.getFullYear()}/${pad(d.getMonth() + 1)}/${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${msg}\n`;
 }
 
-/** Print a logrus warning from sops's `CMD` logger. */
-export function warn(io: CliIo, msg: string, logger = 'CMD'): void {
-  io.stderr(logrusLine(logger, 'warning', msg));
+/** Print a logrus warning (from sops's `CMD` logger unless named). */
+export function warn(io: CliIo, msg: string, logger = 'CMD', fields: Record<string, string> = {}): void {
+  io.stderr(logrusLine(logger, 'warning', msg, fields));
 }
 
 /** sops's `warnMoreThanOnePositionalArgument`: only the first file is used. */

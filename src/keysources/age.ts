@@ -3,13 +3,18 @@
  * (`age-encryption`). The data key is age-encrypted to exactly one recipient
  * per entry and stored ASCII-armored (64-column base64, trailing newline).
  *
+ * SSH public keys (`ssh-ed25519 …`, `ssh-rsa …`) are recipients and SSH
+ * private keys identities too, as in sops ≥ 3.10 (age's `agessh`; here
+ * `keysources/age-ssh.ts`).
+ *
  * I/O-free: where identities come from (env vars, key files, commands) is the
  * node layer's business (`node/age-keys.ts`).
  *
  * @module
  */
-import { Decrypter, Encrypter, armor } from 'age-encryption';
+import { Decrypter, Encrypter, armor, type Identity, type Recipient } from 'age-encryption';
 import { SopsError } from '../errors.js';
+import { isPemPrivateKey, parseSshIdentity, parseSshRecipient } from './age-ssh.js';
 import type { MasterKeyIdentity, MasterKeyRecipient } from '../keysource.js';
 import type { AgeStoredKey, StoredKey } from '../metadata.js';
 
@@ -24,10 +29,20 @@ export function splitRecipients(list: string): string[] {
   return list.split(',').map((r) => r.trim());
 }
 
-/** Validate an X25519 recipient string (`age1…`). Throws `ERR_INVALID_KEY` with sops's wording. */
+/**
+ * Validate a recipient string as sops's `parseRecipient` does: `age1…`
+ * (X25519), `age1pq1…` (post-quantum hybrid), or an SSH public key line
+ * (`ssh-ed25519 AAAA… [comment]`, `ssh-rsa …`). Throws `ERR_INVALID_KEY`
+ * with sops's wording.
+ */
 export function checkAgeRecipient(recipient: string): void {
+  parseRecipient(recipient);
+}
+
+/** Parse a recipient: a typage recipient string, or an SSH {@link Recipient}. */
+function parseRecipient(recipient: string): string | Recipient {
   const r = recipient.trim();
-  if (r.startsWith('age1pq1')) return; // post-quantum hybrid: typage parses it
+  if (r.startsWith('age1pq1')) return r; // post-quantum hybrid: typage parses it
   if (r.startsWith('age1')) {
     const data = r.slice(4);
     if (!BECH32_CHARS.test(data) || r.length !== 62) {
@@ -36,24 +51,36 @@ export function checkAgeRecipient(recipient: string): void {
       }
       throw new SopsError('ERR_INVALID_KEY', 'failed to parse input as Bech32-encoded age public key: malformed recipient');
     }
-    return;
+    return r;
   }
-  if (r.startsWith('ssh-')) throw new SopsError('ERR_INVALID_KEY', 'failed to parse input as age-ssh public key: age SSH recipients are not supported by sops-ts yet');
+  if (r.startsWith('ssh-')) {
+    // sops hands the whole trimmed string (comment included) to agessh.ParseRecipient.
+    try {
+      return parseSshRecipient(r);
+    } catch (e) {
+      throw new SopsError('ERR_INVALID_KEY', `failed to parse input as age-ssh public key: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
   throw new SopsError('ERR_INVALID_KEY', `failed to parse input, unknown recipient type: ${JSON.stringify(r.slice(0, 80))}`);
 }
 
-/** Wraps data keys for one age recipient. */
+/**
+ * Wraps data keys for one age recipient: `age1…`, `age1pq1…`, or an SSH
+ * public key line. The metadata's `recipient` is the trimmed string as given,
+ * an SSH key's comment included, as sops writes it.
+ */
 export class AgeRecipient implements MasterKeyRecipient {
   readonly type = 'age' as const;
   readonly name: string;
+  readonly #recipient: string | Recipient;
   constructor(recipient: string) {
     this.name = recipient.trim();
-    checkAgeRecipient(this.name);
+    this.#recipient = parseRecipient(this.name);
   }
   async wrap(dataKey: Uint8Array): Promise<AgeStoredKey> {
     const e = new Encrypter();
     try {
-      e.addRecipient(this.name);
+      e.addRecipient(this.#recipient);
     } catch (err) {
       throw new SopsError('ERR_INVALID_KEY', 'failed to parse input as Bech32-encoded age public key', { cause: err });
     }
@@ -121,12 +148,23 @@ function ageErrorText(e: unknown, identities: number): string {
   return m;
 }
 
-/** Unwraps age-wrapped data keys with a set of identities (`AGE-SECRET-KEY-1…`). */
+/**
+ * Unwraps age-wrapped data keys with a set of identities, tried in order:
+ * `AGE-SECRET-KEY-1…` / `AGE-SECRET-KEY-PQ-1…` strings, SSH private keys (a
+ * PEM text such as `-----BEGIN OPENSSH PRIVATE KEY-----…`, parsed with
+ * {@link parseSshIdentity}), or any typage {@link Identity} object.
+ *
+ * @example
+ * ```ts
+ * const id = new AgeIdentity(['AGE-SECRET-KEY-1…', readFileSync('/home/me/.ssh/id_ed25519', 'utf8')]);
+ * ```
+ */
 export class AgeIdentity implements MasterKeyIdentity {
-  readonly #identities: readonly string[];
+  readonly #identities: readonly (string | Identity)[];
   readonly #ctx: AgeIdentityContext;
-  constructor(identities: readonly string[], context: AgeIdentityContext = {}) {
-    this.#identities = identities;
+  /** Throws `ERR_INVALID_KEY` for an SSH private key that cannot be used (e.g. passphrase-protected). */
+  constructor(identities: readonly (string | Identity)[], context: AgeIdentityContext = {}) {
+    this.#identities = identities.map((id) => (typeof id === 'string' && isPemPrivateKey(id) ? parseSshIdentity(id) : id));
     this.#ctx = context;
   }
   /** Number of identities held. */

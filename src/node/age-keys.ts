@@ -1,11 +1,15 @@
 /**
- * Where age identities come from, exactly as sops looks them up
+ * Where age identities come from, exactly as sops 3.13 looks them up
  * (`age/keysource.go` `loadIdentities`): every source is read, in this order,
  * and all identities found are tried.
  *
- * 1. SSH keys: `SOPS_AGE_SSH_PRIVATE_KEY_FILE`, `SOPS_AGE_SSH_PRIVATE_KEY_CMD`,
- *    `~/.ssh/id_ed25519`, `~/.ssh/id_rsa` (reported as locations; native SSH
- *    identities are not supported by sops-ts yet).
+ * 1. SSH keys (`loadAgeSSHIdentities`), each source independently of the
+ *    others: `SOPS_AGE_SSH_PRIVATE_KEY_FILE`, `SOPS_AGE_SSH_PRIVATE_KEY_CMD`
+ *    (run with `SOPS_AGE_RECIPIENT` set, its output is one private key), then
+ *    `~/.ssh/id_ed25519` and `~/.ssh/id_rsa` whenever they exist, even if the
+ *    variables are set. A passphrase-protected key file stands as an
+ *    identity that fails only when a file is actually encrypted to it (sops
+ *    would ask for the passphrase there).
  * 2. `SOPS_AGE_KEY`: the keys themselves, several per line allowed (3.13).
  * 3. `SOPS_AGE_KEY_FILE`: a key file.
  * 4. `SOPS_AGE_KEY_CMD`: a command (split like a shell, not run by one) whose
@@ -16,9 +20,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { Identity } from 'age-encryption';
 import { AgeIdentity, parseAgeIdentities } from '../keysources/age.js';
+import { SshEncryptedIdentity, SshPassphraseMissingError, parseSshIdentity, parseSshPublicKey } from '../keysources/age-ssh.js';
 import type { MasterKeyIdentity } from '../keysource.js';
 import type { StoredKey } from '../metadata.js';
 
@@ -121,7 +126,7 @@ export function shlexSplit(s: string): string[] {
 }
 
 interface Loaded {
-  identities: string[];
+  identities: (string | Identity)[];
   unused: string[];
   errors: string[];
 }
@@ -140,19 +145,119 @@ function readSource(location: string, text: string, multi: boolean, out: Loaded)
   }
 }
 
+/** Go `os.UserHomeDir`. */
+function userHomeDir(env: Env, platform: NodeJS.Platform = process.platform): string {
+  if (platform === 'win32') {
+    const h = env['USERPROFILE'];
+    if (!h) throw new Error('%userprofile% is not defined');
+    return h;
+  }
+  const h = env['HOME'];
+  if (!h) throw new Error('$HOME is not defined');
+  return h;
+}
+
+/** Run a key command as sops's `getOutputFromCmd` does (no shell; `SOPS_AGE_RECIPIENT` set). */
+function runKeyCommand(cmd: string, recipient: string, env: Env): string {
+  try {
+    const args = shlexSplit(cmd);
+    if (args.length === 0) throw new Error('empty command');
+    return execFileSync(args[0]!, args.slice(1), {
+      env: { ...env, SOPS_AGE_RECIPIENT: recipient },
+      stdio: ['ignore', 'pipe', 'inherit'],
+      encoding: 'utf8',
+    });
+  } catch (e) {
+    throw new Error(`failed to execute command ${cmd}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+  }
+}
+
+/**
+ * An SSH identity from a key file (sops `parseSSHIdentityFromPrivateKeyFile`).
+ * A passphrase-protected key becomes an {@link SshEncryptedIdentity}; its
+ * public key comes from the file (OpenSSH format) or from `<path>.pub` (PEM).
+ */
+function sshIdentityFromFile(path: string): Identity {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`failed to open file: ${goFsError('open', path, e)}`);
+  }
+  try {
+    return parseSshIdentity(text);
+  } catch (e) {
+    if (!(e instanceof SshPassphraseMissingError)) throw new Error(`malformed SSH identity in ${JSON.stringify(path)}: ${e instanceof Error ? e.message : String(e)}`);
+    let pub = e.publicKey;
+    if (pub === undefined) {
+      const pubPath = path + '.pub';
+      let pubText: string;
+      try {
+        pubText = readFileSync(pubPath, 'utf8');
+      } catch (err) {
+        throw new Error(`failed to obtain public ${JSON.stringify(pubPath)} key for ${JSON.stringify(path)} SSH key: ${goFsError('open', pubPath, err)}`);
+      }
+      try {
+        pub = parseSshPublicKey(pubText).key;
+      } catch (err) {
+        throw new Error(`failed to parse ${JSON.stringify(pubPath)}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    return new SshEncryptedIdentity(pub, path);
+  }
+}
+
+/** sops `loadAgeSSHIdentities`: the SSH private key sources, every one that is present. */
+function loadSshIdentities(recipient: string, env: Env, out: Loaded): void {
+  const file = env['SOPS_AGE_SSH_PRIVATE_KEY_FILE'];
+  if (file !== undefined) {
+    try {
+      out.identities.push(sshIdentityFromFile(file));
+    } catch (e) {
+      out.errors.push(e instanceof Error ? e.message : String(e));
+    }
+  } else out.unused.push('SOPS_AGE_SSH_PRIVATE_KEY_FILE');
+  const cmd = env['SOPS_AGE_SSH_PRIVATE_KEY_CMD'];
+  if (cmd !== undefined) {
+    try {
+      const text = runKeyCommand(cmd, recipient, env);
+      try {
+        out.identities.push(parseSshIdentity(text));
+      } catch (e) {
+        // sops: no prompt for a command's key, and the Go error quoted with %q.
+        if (e instanceof SshPassphraseMissingError) throw new Error('the SSH key returned by running SOPS_AGE_SSH_PRIVATE_KEY_CMD is password protected, which is unsupported. ("ssh: this private key is passphrase protected")');
+        throw new Error(`malformed SSH identity returned by running SOPS_AGE_SSH_PRIVATE_KEY_CMD: ${JSON.stringify(e instanceof Error ? e.message : String(e))}`);
+      }
+    } catch (e) {
+      out.errors.push(e instanceof Error ? e.message : String(e));
+    }
+  } else out.unused.push('SOPS_AGE_SSH_PRIVATE_KEY_CMD');
+  let home: string;
+  try {
+    home = userHomeDir(env);
+  } catch (e) {
+    out.errors.push(e instanceof Error ? e.message : String(e));
+    return;
+  }
+  for (const f of ['id_ed25519', 'id_rsa']) {
+    const p = join(home, '.ssh', f);
+    // sops: os.Stat succeeds → the file is used (a parse error is a load error); otherwise a location not found.
+    if (!existsSync(p)) {
+      out.unused.push(p);
+      continue;
+    }
+    try {
+      out.identities.push(sshIdentityFromFile(p));
+    } catch (e) {
+      out.errors.push(e instanceof Error ? e.message : String(e));
+    }
+  }
+}
+
 /** Load age identities for one recipient from the environment, as sops does. */
 export function loadAgeIdentities(recipient: string, env: Env = process.env): Loaded {
   const out: Loaded = { identities: [], unused: [], errors: [] };
-  const home = env['HOME'] ?? homedir();
-  // SSH identity locations: reported like sops; SSH identities themselves come with a later version.
-  if (env['SOPS_AGE_SSH_PRIVATE_KEY_FILE'] === undefined) out.unused.push('SOPS_AGE_SSH_PRIVATE_KEY_FILE');
-  if (env['SOPS_AGE_SSH_PRIVATE_KEY_CMD'] === undefined) out.unused.push('SOPS_AGE_SSH_PRIVATE_KEY_CMD');
-  if (home) {
-    for (const f of ['id_ed25519', 'id_rsa']) {
-      const p = join(home, '.ssh', f);
-      if (!existsSync(p)) out.unused.push(p);
-    }
-  }
+  loadSshIdentities(recipient, env, out);
   const sources: [string, string, boolean][] = [];
   const key = env['SOPS_AGE_KEY'];
   if (key !== undefined) sources.push(['SOPS_AGE_KEY', key, true]);
@@ -168,16 +273,9 @@ export function loadAgeIdentities(recipient: string, env: Env = process.env): Lo
   const cmd = env['SOPS_AGE_KEY_CMD'];
   if (cmd !== undefined) {
     try {
-      const args = shlexSplit(cmd);
-      if (args.length === 0) throw new Error('empty command');
-      const stdout = execFileSync(args[0]!, args.slice(1), {
-        env: { ...env, SOPS_AGE_RECIPIENT: recipient },
-        stdio: ['ignore', 'pipe', 'inherit'],
-        encoding: 'utf8',
-      });
-      sources.push(['SOPS_AGE_KEY_CMD', stdout, false]);
+      sources.push(['SOPS_AGE_KEY_CMD', runKeyCommand(cmd, recipient, env), false]);
     } catch (e) {
-      out.errors.push(`failed to execute command ${cmd}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+      out.errors.push(e instanceof Error ? e.message : String(e));
     }
   } else out.unused.push('SOPS_AGE_KEY_CMD');
   let dir: string | undefined;
@@ -188,14 +286,14 @@ export function loadAgeIdentities(recipient: string, env: Env = process.env): Lo
     dirError = e;
   }
   if (dir === undefined) {
-    if (sources.length === 0) out.errors.push(`user config directory could not be determined: ${dirError instanceof Error ? dirError.message : String(dirError)}`);
+    if (sources.length === 0 && out.identities.length === 0) out.errors.push(`user config directory could not be determined: ${dirError instanceof Error ? dirError.message : String(dirError)}`);
   } else {
     const p = join(dir, 'sops', 'age', 'keys.txt');
     try {
       sources.push([p, readFileSync(p, 'utf8'), false]);
     } catch (e) {
       if ((e as { code?: string }).code !== 'ENOENT') out.errors.push(`failed to open file: ${goFsError('open', p, e)}`);
-      else if (sources.length === 0) out.unused.push(p);
+      else if (sources.length === 0 && out.identities.length === 0) out.unused.push(p);
     }
   }
   for (const [location, text, multi] of sources) readSource(location, text, multi, out);
@@ -215,7 +313,7 @@ export class EnvAgeIdentity implements MasterKeyIdentity {
   async unwrap(key: StoredKey): Promise<Uint8Array | null> {
     if (key.type !== 'age') return null;
     // Without a key command, every recipient sees the same identities.
-    const cacheKey = this.#env['SOPS_AGE_KEY_CMD'] === undefined ? '' : key.recipient;
+    const cacheKey = this.#env['SOPS_AGE_KEY_CMD'] === undefined && this.#env['SOPS_AGE_SSH_PRIVATE_KEY_CMD'] === undefined ? '' : key.recipient;
     let id = this.#cache.get(cacheKey);
     if (id === undefined) {
       const loaded = loadAgeIdentities(key.recipient, this.#env);

@@ -39,7 +39,7 @@ async function runDecrypt(p: Parsed, io: CliIo): Promise<void> {
     identities: [new EnvAgeIdentity(io.env)],
     ignoreMac: p.bools.has('ignore-mac'),
     outputStore: indentOf(p, config, f.output),
-    onWarning: (m) => warn(io, m, 'SOPS'),
+    onWarning: (m, fields) => warn(io, m, 'SOPS', fields),
     ...(decryptionOrder ? { decryptionOrder } : {}),
   });
   const store = await storeFor(f.output, indentOf(p, config, f.output));

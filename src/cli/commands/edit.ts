@@ -184,7 +184,7 @@ async function runEdit(p: Parsed, io: CliIo): Promise<number> {
         format: f.input,
         identities: [new EnvAgeIdentity(io.env)],
         ignoreMac: p.bools.has('ignore-mac'),
-        onWarning: (m) => warn(io, m, 'SOPS'),
+        onWarning: (m, fields) => warn(io, m, 'SOPS', fields),
         ...(decryptionOrder ? { decryptionOrder } : {}),
       });
     } catch (e) {

@@ -44,7 +44,7 @@ export async function decryptForExec(p: Parsed, io: CliIo, file: string) {
     const doc = await decryptDocument(data, {
       format: f.input,
       identities: [new EnvAgeIdentity(io.env)],
-      onWarning: (m) => warn(io, m, 'SOPS'),
+      onWarning: (m, fields) => warn(io, m, 'SOPS', fields),
       ...(decryptionOrder ? { decryptionOrder } : {}),
     });
     return { doc, formats: f };

@@ -117,7 +117,7 @@ async function runRotate(p: Parsed, io: CliIo): Promise<void> {
       format: f.input,
       identities: [new EnvAgeIdentity(io.env)],
       ignoreMac: legacy && p.bools.has('ignore-mac'),
-      onWarning: (m) => warn(io, m, 'SOPS'),
+      onWarning: (m, fields) => warn(io, m, 'SOPS', fields),
       ...(decryptionOrder ? { decryptionOrder } : {}),
     });
     out = await rotateDocument(doc, { add: add.recipients, remove: rm.names, outputFormat: f.output, outputStore: indentOf(p, config, f.output) });

@@ -65,7 +65,7 @@ export async function loadForEdit(p: Parsed, io: CliIo, path: string, order: str
       format: formats(p, path).input,
       identities: [new EnvAgeIdentity(io.env)],
       ignoreMac: p.bools.has('ignore-mac'),
-      onWarning: (m) => warn(io, m, 'SOPS'),
+      onWarning: (m, fields) => warn(io, m, 'SOPS', fields),
       ...(order ? { decryptionOrder: order } : {}),
     });
   } catch (e) {
