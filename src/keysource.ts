@@ -10,8 +10,9 @@
  * @module
  */
 import { NoDataKeyError } from './errors.js';
-import { combine } from './shamir.js';
-import type { KeyType, Metadata, StoredKey } from './metadata.js';
+import { combine, split } from './shamir.js';
+import { SopsError } from './errors.js';
+import type { KeyGroup, KeyType, Metadata, StoredKey } from './metadata.js';
 
 /** Wraps a data key for one master key (the "recipient" side). */
 export interface MasterKeyRecipient {
@@ -183,4 +184,49 @@ export async function getDataKey(metadata: Metadata, identities: readonly Master
   }
   if (parts.length !== 1) throw fail();
   return parts[0]!;
+}
+
+/**
+ * Wrap a data key for key groups (sops `UpdateMasterKeysWithKeyServices`):
+ * one group → every key wraps the whole key; several → the key is split
+ * with Shamir (`shamirThreshold` 0 meaning all groups) and each group's
+ * keys wrap its share. Every key is tried; failures are collected as sops
+ * collects them and thrown together (`ERR_NO_KEY`, exit 1) as
+ * `Could not generate data key: [failed to encrypt new data key with master key "…": … …]`.
+ * An empty group is refused before anything is wrapped.
+ */
+export async function wrapDataKey(
+  groups: readonly (readonly MasterKeyRecipient[])[],
+  dataKey: Uint8Array,
+  shamirThreshold: number,
+  random?: (n: number) => Uint8Array,
+): Promise<{ keyGroups: KeyGroup[]; shamirThreshold: number }> {
+  if (groups.length === 0) throw new SopsError('ERR_NO_KEY', 'Could not generate data key: [no key groups provided]', { exitCode: 1 });
+  let threshold = shamirThreshold;
+  let parts: Uint8Array[];
+  if (groups.length === 1) parts = [dataKey];
+  else {
+    if (threshold === 0) threshold = groups.length;
+    try {
+      parts = split(dataKey, groups.length, threshold, random);
+    } catch (e) {
+      throw new SopsError('ERR_ENCRYPT', `Could not generate data key: [could not split data key into parts for Shamir: ${e instanceof Error ? e.message : String(e)}]`, { exitCode: 1 });
+    }
+  }
+  if (groups.some((g) => g.length === 0)) throw new SopsError('ERR_NO_KEY', 'Could not generate data key: [empty key group provided]', { exitCode: 1 });
+  const errors: string[] = [];
+  const keyGroups: KeyGroup[] = [];
+  for (let i = 0; i < groups.length; i++) {
+    const g: KeyGroup = [];
+    for (const r of groups[i]!) {
+      try {
+        g.push(await r.wrap(parts[i]!));
+      } catch (e) {
+        errors.push(`failed to encrypt new data key with master key ${JSON.stringify(r.name)}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    keyGroups.push(g);
+  }
+  if (errors.length > 0) throw new SopsError('ERR_NO_KEY', `Could not generate data key: [${errors.join(' ')}]`, { exitCode: 1 });
+  return { keyGroups, shamirThreshold: groups.length > 1 ? threshold : shamirThreshold };
 }

@@ -19,10 +19,9 @@
  */
 import { toBytes } from './encoding.js';
 import { SopsError, atStage } from './errors.js';
-import { storedKeyName, type MasterKeyRecipient } from './keysource.js';
+import { storedKeyName, wrapDataKey, type MasterKeyRecipient } from './keysource.js';
 import { AgeRecipient } from './keysources/age.js';
 import { metadataFromTree, metadataToTree, type KeyGroup, type Metadata, type StoredKey } from './metadata.js';
-import { split } from './shamir.js';
 import { encryptWith, storeFor, type DecryptedDocument } from './sops.js';
 import type { Format, StoreOptions } from './stores/store.js';
 import { formatRfc3339Utc } from './time.js';
@@ -41,54 +40,41 @@ export function keyEntryName(k: KeyEntry): string {
   return isRecipient(k) ? k.name : storedKeyName(k);
 }
 
-/** The recipient that re-wraps a stored key: age keys only in sops-ts. */
-function recipientOf(k: KeyEntry): MasterKeyRecipient {
+/**
+ * Finds the recipient that re-wraps a stored key (rotate, updatekeys, groups):
+ * return `undefined` for a kind it does not handle. The core knows age; the
+ * node layer adds PGP (gpg) and the KMS kinds.
+ */
+export type StoredKeyResolver = (key: StoredKey) => MasterKeyRecipient | undefined;
+
+function recipientOf(k: KeyEntry, resolve: StoredKeyResolver | undefined): MasterKeyRecipient {
   if (isRecipient(k)) return k;
+  const r = resolve?.(k);
+  if (r !== undefined) return r;
   if (k.type === 'age') return new AgeRecipient(k.recipient);
-  throw new SopsError('ERR_NO_KEY', `${k.type} keys are not supported by sops-ts yet: cannot wrap a data key for ${storedKeyName(k)}; use Go sops for this file`);
+  throw new SopsError('ERR_NO_KEY', `${k.type} keys are not supported here: cannot wrap a data key for ${storedKeyName(k)}`, { exitCode: 1 });
 }
 
 /** Options of {@link rewrapMetadata}. */
 export interface RewrapOptions {
   /** @internal Random bytes for the Shamir polynomials (tests). */
   random?: (n: number) => Uint8Array;
+  /** Recipients for stored keys of kinds other than age. Default: age only. */
+  recipientFor?: StoredKeyResolver;
 }
 
 /**
  * Wrap `dataKey` for every key of `keyGroups` (sops
- * `UpdateMasterKeysWithKeyServices`): one group → every key wraps the whole
- * key; several → the key is split with Shamir (`shamirThreshold`, 0 meaning
- * all groups) and each group's keys wrap its share. Returns the metadata
- * with the new groups and threshold; everything else is kept.
+ * `UpdateMasterKeysWithKeyServices`, see {@link wrapDataKey}). Returns the
+ * metadata with the new groups and threshold; everything else is kept.
  *
- * Throws `ERR_NO_KEY` (`no key groups provided`, `empty key group provided`,
- * or a key kind sops-ts cannot wrap).
+ * Throws `ERR_NO_KEY` with sops's `Could not generate data key: [...]` text.
  */
 export async function rewrapMetadata(metadata: Metadata, dataKey: Uint8Array, keyGroups: readonly (readonly KeyEntry[])[], shamirThreshold: number, options: RewrapOptions = {}): Promise<Metadata> {
-  if (keyGroups.length === 0) throw new SopsError('ERR_NO_KEY', 'no key groups provided');
-  let threshold = shamirThreshold;
-  let parts: Uint8Array[];
-  if (keyGroups.length === 1) parts = [dataKey];
-  else {
-    if (threshold === 0) threshold = keyGroups.length;
-    try {
-      parts = split(dataKey, keyGroups.length, threshold, options.random);
-    } catch (e) {
-      throw new SopsError('ERR_ENCRYPT', `could not split data key into parts for Shamir: ${e instanceof Error ? e.message : String(e)}`, { exitCode: 1 });
-    }
-  }
-  // Check every key first, so nothing is wrapped when one cannot be.
-  for (const g of keyGroups) {
-    if (g.length === 0) throw new SopsError('ERR_NO_KEY', 'empty key group provided', { exitCode: 1 });
-  }
-  const recipients = keyGroups.map((g) => g.map(recipientOf));
-  const out: KeyGroup[] = [];
-  for (let i = 0; i < recipients.length; i++) {
-    const g: KeyGroup = [];
-    for (const r of recipients[i]!) g.push(await r.wrap(parts[i]!));
-    out.push(g);
-  }
-  return { ...metadata, keyGroups: out, shamirThreshold: threshold };
+  // Every key is resolved first, so nothing is wrapped when one cannot be.
+  const recipients = keyGroups.map((g) => g.map((k) => recipientOf(k, options.recipientFor)));
+  const wrapped = await wrapDataKey(recipients, dataKey, shamirThreshold, options.random);
+  return { ...metadata, ...wrapped };
 }
 
 /** Options of {@link rotateDocument}. */
@@ -105,6 +91,8 @@ export interface RotateOptions {
   dataKey?: Uint8Array;
   /** @internal A fixed clock for `lastmodified`. */
   now?: Date;
+  /** Recipients for stored keys of kinds other than age. Default: age only. */
+  recipientFor?: StoredKeyResolver;
 }
 
 /**
@@ -135,13 +123,7 @@ export async function rotateDocument(doc: DecryptedDocument, options: RotateOpti
   const groups = editKeyGroups(doc.metadata.keyGroups, options.add, options.remove);
   const dataKey = options.dataKey ?? crypto.getRandomValues(new Uint8Array(32));
   if (dataKey.length !== 32) throw new RangeError('options.dataKey must be 32 bytes');
-  let metadata: Metadata;
-  try {
-    metadata = await rewrapMetadata(doc.metadata, dataKey, groups, doc.metadata.shamirThreshold);
-  } catch (e) {
-    if (e instanceof SopsError) throw new SopsError(e.code, `Could not generate data key: [${e.message}]`, { exitCode: 1, cause: e });
-    throw e;
-  }
+  let metadata = await rewrapMetadata(doc.metadata, dataKey, groups, doc.metadata.shamirThreshold, options.recipientFor ? { recipientFor: options.recipientFor } : {});
   metadata = { ...metadata, lastModified: formatRfc3339Utc(options.now ?? new Date()) };
   const cipher = doc.cipher._withDataKey(dataKey);
   return encryptWith({ format: doc.format, branches: doc.branches, metadata, cipher }, options.outputFormat ?? doc.format, options.outputStore ?? {});

@@ -8,11 +8,10 @@
 import { ValueCipher, type IvSource } from './cipher.js';
 import { equalConstantTime, toBytes } from './encoding.js';
 import { MacMismatchError, SopsError, atStage } from './errors.js';
-import { getDataKey, type MasterKeyIdentity, type MasterKeyRecipient } from './keysource.js';
+import { getDataKey, wrapDataKey, type MasterKeyIdentity, type MasterKeyRecipient } from './keysource.js';
 import { AgeIdentity, AgeRecipient } from './keysources/age.js';
-import { SOPS_VERSION, macAad, metadataFromTree, metadataToTree, type KeyGroup, type Metadata } from './metadata.js';
+import { SOPS_VERSION, macAad, metadataFromTree, metadataToTree, type Metadata } from './metadata.js';
 import type { Format, Store, StoreOptions } from './stores/store.js';
-import { split } from './shamir.js';
 import { formatRfc3339Utc } from './time.js';
 import { Branch, toJS, type ToJSOptions, type TreeBranches } from './tree.js';
 import { decryptTree, encryptTree, normalizeRules, type SelectionRules } from './walk.js';
@@ -249,23 +248,13 @@ export async function encryptToBytes(plaintext: string | Uint8Array, options: En
     throw new SopsError('ERR_ALREADY_ENCRYPTED', "The file you have provided contains a top-level entry called 'sops', or for flat file formats top-level entries starting with 'sops_'. This is generally due to the file already being encrypted.");
   }
   if (groups.length === 0 || groups.every((g) => g.length === 0)) throw new SopsError('ERR_NO_KEY', 'No master keys were provided, so sops can\'t encrypt the file.');
-  if (groups.some((g) => g.length === 0)) throw new SopsError('ERR_NO_KEY', 'empty key group provided');
   // The binary store ignores the selection rules (sops ≥ 3.11) and writes none.
   let rules: SelectionRules;
   if (format === 'binary') rules = {};
   else rules = normalizeRules(options);
   const dataKey = options.dataKey ?? crypto.getRandomValues(new Uint8Array(32));
   if (dataKey.length !== 32) throw new RangeError('options.dataKey must be 32 bytes');
-  // One group: every key wraps the whole data key. Several: sops splits the
-  // data key (threshold 0 means all groups) and each group wraps its share.
-  const threshold = groups.length > 1 ? options.shamirThreshold || groups.length : 0;
-  const shares = groups.length > 1 ? split(dataKey, groups.length, threshold) : [dataKey];
-  const keyGroups: KeyGroup[] = [];
-  for (let i = 0; i < groups.length; i++) {
-    const g: KeyGroup = [];
-    for (const r of groups[i]!) g.push(await r.wrap(shares[i]!));
-    keyGroups.push(g);
-  }
+  const { keyGroups, shamirThreshold: threshold } = await wrapDataKey(groups, dataKey, groups.length > 1 ? options.shamirThreshold ?? 0 : 0);
   const cipher = new ValueCipher(dataKey, options.ivSource ? { ivSource: options.ivSource } : {});
   const metadata: Metadata = {
     keyGroups,
