@@ -6,6 +6,7 @@
  * @module
  */
 import { SopsError } from './errors.js';
+import { kmsKeyString } from './keysources/kms.js';
 import { re2Match, compileRe2 } from './re2.js';
 import { YamlStore } from './stores/yaml.js';
 import { toJS } from './tree.js';
@@ -110,7 +111,7 @@ export function specName(k: KeySpec): string {
   switch (k.type) {
     case 'age': return k.recipient;
     case 'pgp': return k.fp;
-    case 'kms': return k.arn;
+    case 'kms': return kmsKeyString(k);
     case 'gcp_kms': return k.resourceId;
     case 'hckms': return k.keyId;
     case 'azure_kv': return `${k.vaultUrl}/keys/${k.name}/${k.version}`;

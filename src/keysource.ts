@@ -11,6 +11,7 @@
  */
 import { NoDataKeyError } from './errors.js';
 import { combine, split } from './shamir.js';
+import { kmsKeyString } from './keysources/kms.js';
 import { SopsError } from './errors.js';
 import type { KeyGroup, KeyType, Metadata, StoredKey } from './metadata.js';
 
@@ -39,7 +40,7 @@ export function storedKeyName(k: StoredKey): string {
   switch (k.type) {
     case 'age': return k.recipient;
     case 'pgp': return k.fp;
-    case 'kms': return k.arn;
+    case 'kms': return kmsKeyString(k);
     case 'gcp_kms': return k.resourceId;
     case 'hckms': return k.keyId;
     case 'azure_kv': return `${k.vaultUrl}/keys/${k.name}/${k.version}`;

@@ -8,6 +8,7 @@
 import { ValueCipher, type IvSource } from './cipher.js';
 import { equalConstantTime, toBytes } from './encoding.js';
 import { MacMismatchError, SopsError, atStage } from './errors.js';
+import type { Recipient } from 'age-encryption';
 import { getDataKey, wrapDataKey, type MasterKeyIdentity, type MasterKeyRecipient } from './keysource.js';
 import { AgeIdentity, AgeRecipient } from './keysources/age.js';
 import { SOPS_VERSION, macAad, metadataFromTree, metadataToTree, type Metadata } from './metadata.js';
@@ -205,6 +206,12 @@ export interface EncryptOptions extends SelectionRules {
    * age recipients (`age1…`) or master keys.
    */
   keyGroups?: readonly (readonly (string | MasterKeyRecipient)[])[];
+  /**
+   * The typage recipient for an age plugin recipient string (`age1<name>1…`),
+   * e.g. `agePluginRecipientResolver([...])` from `sops-ts/node`; `undefined`
+   * when it is not one the caller allows. Default: plugin recipients refused.
+   */
+  agePlugins?: (recipient: string) => Recipient | undefined;
   /** Groups needed to decrypt when there are several. Default: all of them. */
   shamirThreshold?: number;
   /** Output store options (indentation). */
@@ -235,8 +242,8 @@ export async function encryptToBytes(plaintext: string | Uint8Array, options: En
   const format = resolveFormat(options.format, options.fileName);
   // Recipients are checked first, as sops parses its key flags before reading the file.
   const groups: MasterKeyRecipient[][] = options.keyGroups
-    ? options.keyGroups.map((g) => g.map((r) => (typeof r === 'string' ? new AgeRecipient(r) : r)))
-    : [[...(options.age ?? []).map((r) => new AgeRecipient(r)), ...(options.recipients ?? [])]];
+    ? options.keyGroups.map((g) => g.map((r) => (typeof r === 'string' ? new AgeRecipient(r, options.agePlugins?.(r)) : r)))
+    : [[...(options.age ?? []).map((r) => new AgeRecipient(r, options.agePlugins?.(r))), ...(options.recipients ?? [])]];
   const inStore = await storeFor(format);
   const branches = atStage('load', () => inStore.loadPlainFile(format === 'binary' ? toBytes(plaintext) : typeof plaintext === 'string' ? plaintext : toBytes(plaintext)));
   if (branches.length === 0) throw new SopsError('ERR_ENCRYPT', 'File cannot be completely empty, it must contain at least one document', { exitCode: 92 });
@@ -247,7 +254,8 @@ export async function encryptToBytes(plaintext: string | Uint8Array, options: En
   if (outStore.hasMetadata ? outStore.hasMetadata(head) : head.some((b) => b.has('sops'))) {
     throw new SopsError('ERR_ALREADY_ENCRYPTED', "The file you have provided contains a top-level entry called 'sops', or for flat file formats top-level entries starting with 'sops_'. This is generally due to the file already being encrypted.");
   }
-  if (groups.length === 0 || groups.every((g) => g.length === 0)) throw new SopsError('ERR_NO_KEY', 'No master keys were provided, so sops can\'t encrypt the file.');
+  // Explicit key groups are checked as sops checks them (wrapDataKey: `empty key group provided`).
+  if (!options.keyGroups && groups.every((g) => g.length === 0)) throw new SopsError('ERR_NO_KEY', 'No master keys were provided, so sops can\'t encrypt the file.');
   // The binary store ignores the selection rules (sops ≥ 3.11) and writes none.
   let rules: SelectionRules;
   if (format === 'binary') rules = {};

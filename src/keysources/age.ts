@@ -47,7 +47,7 @@ function parseRecipient(recipient: string): string | Recipient {
     const data = r.slice(4);
     if (!BECH32_CHARS.test(data) || r.length !== 62) {
       if (r.split('1').length > 2 && BECH32_CHARS.test(data.replace(/1/g, ''))) {
-        throw new SopsError('ERR_INVALID_KEY', 'failed to parse input as age key from age plugin: age plugins are not supported by sops-ts yet');
+        throw new SopsError('ERR_INVALID_KEY', 'failed to parse input as age key from age plugin: plugin recipients need the Node entry point (sops-ts/node), which runs age plugins');
       }
       throw new SopsError('ERR_INVALID_KEY', 'failed to parse input as Bech32-encoded age public key: malformed recipient');
     }
@@ -73,9 +73,15 @@ export class AgeRecipient implements MasterKeyRecipient {
   readonly type = 'age' as const;
   readonly name: string;
   readonly #recipient: string | Recipient;
-  constructor(recipient: string) {
+  /**
+   * @param recipient The recipient string, as written to the metadata.
+   * @param plugin For an age plugin recipient (`age1<name>1…`): the typage
+   *   {@link Recipient} that runs the plugin (the Node layer's
+   *   `AgePluginRecipient`). The core never starts a plugin itself.
+   */
+  constructor(recipient: string, plugin?: Recipient) {
     this.name = recipient.trim();
-    this.#recipient = parseRecipient(this.name);
+    this.#recipient = plugin ?? parseRecipient(this.name);
   }
   async wrap(dataKey: Uint8Array): Promise<AgeStoredKey> {
     const e = new Encrypter();
@@ -104,8 +110,9 @@ export function parseAgeIdentities(text: string, multiplePerLine = false): strin
     if (line === '' || line.startsWith('#')) continue;
     const words = multiplePerLine ? line.split(/[\t\n\v\f\r \u0085\u00a0]+/).filter((w) => w !== '') : [line];
     for (const w of words) {
-      if (w.startsWith('AGE-PLUGIN-')) throw new SopsError('ERR_INVALID_KEY', 'age plugin identities are not supported by sops-ts yet');
-      if (!w.startsWith('AGE-SECRET-KEY-PQ-1') && !w.startsWith('AGE-SECRET-KEY-1')) throw new SopsError('ERR_INVALID_KEY', 'unknown identity type');
+      // Plugin identities are kept as strings: the node layer turns them into
+      // plugin identities (the core cannot run plugins).
+      if (!w.startsWith('AGE-PLUGIN-') && !w.startsWith('AGE-SECRET-KEY-PQ-1') && !w.startsWith('AGE-SECRET-KEY-1')) throw new SopsError('ERR_INVALID_KEY', 'unknown identity type');
       out.push(w);
     }
   }
@@ -164,7 +171,13 @@ export class AgeIdentity implements MasterKeyIdentity {
   readonly #ctx: AgeIdentityContext;
   /** Throws `ERR_INVALID_KEY` for an SSH private key that cannot be used (e.g. passphrase-protected). */
   constructor(identities: readonly (string | Identity)[], context: AgeIdentityContext = {}) {
-    this.#identities = identities.map((id) => (typeof id === 'string' && isPemPrivateKey(id) ? parseSshIdentity(id) : id));
+    this.#identities = identities.map((id) => {
+      if (typeof id === 'string' && isPemPrivateKey(id)) return parseSshIdentity(id);
+      if (typeof id === 'string' && id.startsWith('AGE-PLUGIN-')) {
+        throw new SopsError('ERR_INVALID_KEY', 'age plugin identities need the Node entry point (sops-ts/node), which runs age plugins');
+      }
+      return id;
+    });
     this.#ctx = context;
   }
   /** Number of identities held. */

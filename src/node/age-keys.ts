@@ -26,6 +26,7 @@ import { AgeIdentity, parseAgeIdentities } from '../keysources/age.js';
 import { SshEncryptedIdentity, SshPassphraseMissingError, parseSshIdentity, parseSshPublicKey } from '../keysources/age-ssh.js';
 import type { MasterKeyIdentity } from '../keysource.js';
 import type { StoredKey } from '../metadata.js';
+import { AgePluginIdentity, parseAgePluginIdentity, type AgePluginOptions } from './age-plugin.js';
 
 /** The environment, as `process.env`. */
 export type Env = Record<string, string | undefined>;
@@ -129,6 +130,8 @@ interface Loaded {
   identities: (string | Identity)[];
   unused: string[];
   errors: string[];
+  /** How plugin identities run (environment, UI). */
+  pluginOptions: AgePluginOptions;
 }
 
 function readSource(location: string, text: string, multi: boolean, out: Loaded): void {
@@ -137,7 +140,14 @@ function readSource(location: string, text: string, multi: boolean, out: Loaded)
     return;
   }
   try {
-    const ids = parseAgeIdentities(text, multi);
+    // Plugin identities (`AGE-PLUGIN-…`) are checked here, so a bad one reads
+    // "failed to parse '<location>' age identities: …" as in sops; the plugin
+    // itself runs only when a file's key is unwrapped with it.
+    const ids = parseAgeIdentities(text, multi).map((id) => {
+      if (!id.startsWith('AGE-PLUGIN-')) return id;
+      parseAgePluginIdentity(id);
+      return new AgePluginIdentity(id, out.pluginOptions);
+    });
     out.identities.push(...ids);
     if (ids.length === 0) out.unused.push(location);
   } catch (e) {
@@ -255,8 +265,8 @@ function loadSshIdentities(recipient: string, env: Env, out: Loaded): void {
 }
 
 /** Load age identities for one recipient from the environment, as sops does. */
-export function loadAgeIdentities(recipient: string, env: Env = process.env): Loaded {
-  const out: Loaded = { identities: [], unused: [], errors: [] };
+export function loadAgeIdentities(recipient: string, env: Env = process.env, pluginOptions: AgePluginOptions = {}): Loaded {
+  const out: Loaded = { identities: [], unused: [], errors: [], pluginOptions: { env, ...pluginOptions } };
   loadSshIdentities(recipient, env, out);
   const sources: [string, string, boolean][] = [];
   const key = env['SOPS_AGE_KEY'];
@@ -306,9 +316,16 @@ export function loadAgeIdentities(recipient: string, env: Env = process.env): Lo
  */
 export class EnvAgeIdentity implements MasterKeyIdentity {
   readonly #env: Env;
+  readonly #plugins: AgePluginOptions;
   readonly #cache = new Map<string, AgeIdentity>();
-  constructor(env: Env = process.env) {
+  /**
+   * @param env Where keys are looked up. Default: `process.env`.
+   * @param pluginOptions How age plugin identities (`AGE-PLUGIN-…` in a key
+   *   file) run: UI callbacks, timeout. Default: non-interactive.
+   */
+  constructor(env: Env = process.env, pluginOptions: AgePluginOptions = {}) {
     this.#env = env;
+    this.#plugins = pluginOptions;
   }
   async unwrap(key: StoredKey): Promise<Uint8Array | null> {
     if (key.type !== 'age') return null;
@@ -316,7 +333,7 @@ export class EnvAgeIdentity implements MasterKeyIdentity {
     const cacheKey = this.#env['SOPS_AGE_KEY_CMD'] === undefined && this.#env['SOPS_AGE_SSH_PRIVATE_KEY_CMD'] === undefined ? '' : key.recipient;
     let id = this.#cache.get(cacheKey);
     if (id === undefined) {
-      const loaded = loadAgeIdentities(key.recipient, this.#env);
+      const loaded = loadAgeIdentities(key.recipient, this.#env, this.#plugins);
       id = new AgeIdentity(loaded.identities, { loadErrors: loaded.errors, unusedLocations: loaded.unused });
       this.#cache.set(cacheKey, id);
     }

@@ -9,7 +9,7 @@ import { atStage } from '../../errors.js';
 import { Branch, Comment, type TreeBranches, type Value } from '../../tree.js';
 import type { Store } from '../../stores/store.js';
 import { TreeOperationError, isItem, parseTreePath, truncate, type PathComponent } from '../../treepath.js';
-import { EnvAgeIdentity } from '../../node/age-keys.js';
+import { CliKeys } from '../keys.js';
 import { UsageError, configFor, decryptionOrderOf, emit, formats, indentOf, inputFile, one, type CliIo, type Command, type Parsed } from '../common.js';
 import { warn } from '../log.js';
 
@@ -36,7 +36,7 @@ async function runDecrypt(p: Parsed, io: CliIo): Promise<void> {
   const doc = await decryptDocument(data, {
     format: f.input,
     outputFormat: f.output,
-    identities: [new EnvAgeIdentity(io.env)],
+    identities: new CliKeys(io).identities(),
     ignoreMac: p.bools.has('ignore-mac'),
     outputStore: indentOf(p, config, f.output),
     onWarning: (m, fields) => warn(io, m, 'SOPS', fields),

@@ -13,27 +13,26 @@ import { basename, resolve } from 'node:path';
 import { ValueCipher } from '../../cipher.js';
 import { creationRuleFor } from '../../config.js';
 import { ExitCode, SopsError } from '../../errors.js';
-import { AgeRecipient, splitRecipients } from '../../keysources/age.js';
-import type { MasterKeyRecipient } from '../../keysource.js';
-import { SOPS_VERSION, metadataFromTree, metadataToTree, type KeyGroup, type Metadata } from '../../metadata.js';
-import { split } from '../../shamir.js';
+import { wrapDataKey, type MasterKeyRecipient } from '../../keysource.js';
+import { SOPS_VERSION, metadataFromTree, metadataToTree, type Metadata } from '../../metadata.js';
+
 import { decryptDocument, encryptWith, storeFor } from '../../sops.js';
 import type { Format, Store } from '../../stores/store.js';
 import { formatRfc3339Utc } from '../../time.js';
 import type { TreeBranches } from '../../tree.js';
 import { normalizeRules, type SelectionRules } from '../../walk.js';
-import { EnvAgeIdentity, goFsError } from '../../node/age-keys.js';
+import { goFsError } from '../../node/age-keys.js';
 import { EditorError, createPlaintextFile, editorCommand, runEditor, waitForKeyPress, withCancellation, type EditorRun } from '../../node/editor.js';
 import { writeFileAtomic } from '../../node/files.js';
 import { ALREADY_ENCRYPTED, UsageError, configFor, decryptionOrderOf, formats, indentOf, one, type CliIo, type Command, type Parsed } from '../common.js';
 import { logrusLine, warnExtraArguments, warn } from '../log.js';
+import { CliKeys, KEY_VALUE_FLAGS } from '../keys.js';
 import { goQuote } from '../../gofmt.js';
 
-const KEY_FLAGS = ['kms', 'pgp', 'gcp-kms', 'hckms', 'azure-kv', 'hc-vault-transit'] as const;
 
 export const editCommand: Command = {
   valueFlags: [
-    'age', ...KEY_FLAGS, 'aws-profile', 'input-type', 'output-type', 'unencrypted-suffix', 'encrypted-suffix', 'unencrypted-regex', 'encrypted-regex',
+    ...KEY_VALUE_FLAGS, 'input-type', 'output-type', 'unencrypted-suffix', 'encrypted-suffix', 'unencrypted-regex', 'encrypted-regex',
     'encryption-context', 'shamir-secret-sharing-threshold', 'decryption-order', 'keyservice',
     // legacy-mode only in sops (global flags), accepted for `sops-ts FILE`
     'encrypted-comment-regex', 'unencrypted-comment-regex',
@@ -182,7 +181,7 @@ async function runEdit(p: Parsed, io: CliIo): Promise<number> {
     try {
       doc = await decryptDocument(data, {
         format: f.input,
-        identities: [new EnvAgeIdentity(io.env)],
+        identities: new CliKeys(io).identities(),
         ignoreMac: p.bools.has('ignore-mac'),
         onWarning: (m, fields) => warn(io, m, 'SOPS', fields),
         ...(decryptionOrder ? { decryptionOrder } : {}),
@@ -251,20 +250,17 @@ async function newFileSession(
   }
 
   // Keys: any key flag (or its variable) replaces the config's keys.
-  for (const k of KEY_FLAGS) {
-    if ((one(p, k) ?? '') !== '') throw new UsageError(`${k} keys are not supported by sops-ts yet`, ExitCode.ErrorGeneric);
-  }
-  const ageList = [...(p.flags.get('age') ?? [])];
-  if (ageList.length === 0 && io.env['SOPS_AGE_RECIPIENTS']) ageList.push(io.env['SOPS_AGE_RECIPIENTS']);
-  const age = ageList.flatMap(splitRecipients);
-  let groups: string[][] = age.length > 0 ? [age] : [];
-  if (age.length === 0 && rule !== undefined) {
-    const other = rule.keyGroups.flat().find((k) => k.type !== 'age');
-    if (other !== undefined) throw new UsageError(`${other.type} keys are not supported by sops-ts yet`, ExitCode.ErrorGeneric);
-    groups = rule.keyGroups.map((g) => g.map((k) => (k as { recipient: string }).recipient));
-  }
-  if (groups.flat().length === 0) {
-    throw new UsageError('config file not found, or has no creation rules, and no keys provided through command line options', ExitCode.ErrorGeneric);
+  const keys = new CliKeys(io);
+  let recipients: MasterKeyRecipient[][];
+  const fromFlags = keys.groupFromFlags(p);
+  if (fromFlags !== undefined) recipients = [fromFlags];
+  else {
+    if (rule === undefined) {
+      throw new UsageError('config file not found, or has no creation rules, and no keys provided through command line options', ExitCode.ErrorGeneric);
+    }
+    const context = keys.encryptionContext(p);
+    recipients = rule.keyGroups.map((g) => g.map((k) => keys.fromSpec(k, context)));
+    if (recipients.length === 0) recipients = [[]];
   }
   const thresholdFlag = one(p, 'shamir-secret-sharing-threshold');
   const shamir = thresholdFlag !== undefined ? Number(thresholdFlag) : rule?.shamirThreshold ?? 0;
@@ -278,23 +274,19 @@ async function newFileSession(
   }
 
   // A fresh data key, wrapped (or split and wrapped) for the key groups.
-  const recipients: MasterKeyRecipient[][] = groups.map((g) => g.map((r) => new AgeRecipient(r)));
   const dataKey = crypto.getRandomValues(new Uint8Array(32));
-  const threshold = recipients.length > 1 ? shamir || recipients.length : shamir;
-  const shares = recipients.length > 1 ? split(dataKey, recipients.length, threshold) : [dataKey];
-  const keyGroups: KeyGroup[] = [];
+  let wrapped: Awaited<ReturnType<typeof wrapDataKey>>;
   try {
-    for (let i = 0; i < recipients.length; i++) {
-      const g: KeyGroup = [];
-      for (const r of recipients[i]!) g.push(await r.wrap(shares[i]!));
-      keyGroups.push(g);
-    }
+    wrapped = await wrapDataKey(recipients, dataKey, recipients.length > 1 ? shamir : 0);
   } catch (e) {
-    throw new UsageError(`Error encrypting the data key with one or more master keys: [${e instanceof Error ? e.message : String(e)}]`, ExitCode.CouldNotRetrieveKey);
+    // sops edit words a key failure its own way (exit 128).
+    const m = e instanceof Error ? e.message.replace(/^Could not generate data key: /, '') : String(e);
+    throw new UsageError(`Error encrypting the data key with one or more master keys: ${m}`, ExitCode.CouldNotRetrieveKey);
   }
+  const { keyGroups, shamirThreshold: threshold } = wrapped;
   const metadata: Metadata = {
     keyGroups,
-    shamirThreshold: recipients.length > 1 ? threshold : 0,
+    shamirThreshold: threshold,
     lastModified: '0001-01-01T00:00:00Z',
     mac: '',
     rules,

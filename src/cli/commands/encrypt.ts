@@ -4,13 +4,14 @@
  */
 import { ExitCode } from '../../errors.js';
 import { creationRuleFor } from '../../config.js';
-import { splitRecipients } from '../../keysources/age.js';
+import type { MasterKeyRecipient } from '../../keysource.js';
 import { encryptToBytes } from '../../sops.js';
 import type { SelectionRules } from '../../walk.js';
+import { CliKeys, KEY_VALUE_FLAGS } from '../keys.js';
 import { UsageError, configFor, emit, formats, indentOf, inputFile, one, type CliIo, type Command, type Parsed } from '../common.js';
 
 export const encryptCommand: Command = {
-  valueFlags: ['age', 'input-type', 'output-type', 'output', 'encrypted-regex', 'unencrypted-regex', 'encrypted-suffix', 'unencrypted-suffix', 'encrypted-comment-regex', 'unencrypted-comment-regex', 'shamir-secret-sharing-threshold', 'filename-override', 'indent'],
+  valueFlags: [...KEY_VALUE_FLAGS, 'input-type', 'output-type', 'output', 'encrypted-regex', 'unencrypted-regex', 'encrypted-suffix', 'unencrypted-suffix', 'encrypted-comment-regex', 'unencrypted-comment-regex', 'shamir-secret-sharing-threshold', 'filename-override', 'indent'],
   boolFlags: ['in-place', 'mac-only-encrypted'],
   async run(p, io) {
     await runEncrypt(p, io);
@@ -23,22 +24,23 @@ async function runEncrypt(p: Parsed, io: CliIo): Promise<void> {
   const f = formats(p, configPath);
   // Key flags (and their environment variables) replace the config's keys;
   // the config is still read, and a config whose rules match nothing fails.
-  const ageList = [...(p.flags.get('age') ?? [])];
-  if (ageList.length === 0 && io.env['SOPS_AGE_RECIPIENTS']) ageList.push(io.env['SOPS_AGE_RECIPIENTS']);
+  const keys = new CliKeys(io);
+  const fromFlags = keys.groupFromFlags(p);
   const config = configFor(p, io);
   const rule = config === undefined ? undefined : creationRuleFor(config.config, config.dir, configPath);
-  const age = ageList.flatMap(splitRecipients);
-  let keyGroups: string[][] = age.length > 0 ? [age] : [];
-  if (age.length === 0 && rule !== undefined) {
-    const other = rule.keyGroups.flat().find((k) => k.type !== 'age');
-    if (other !== undefined) throw new UsageError(`${other.type} keys are not supported by sops-ts yet`, ExitCode.ErrorGeneric);
-    keyGroups = rule.keyGroups.map((g) => g.map((k) => (k as { recipient: string }).recipient));
+  let keyGroups: MasterKeyRecipient[][];
+  if (fromFlags !== undefined) keyGroups = [fromFlags];
+  else {
+    if (rule === undefined) {
+      throw new UsageError('config file not found, or has no creation rules, and no keys provided through command line options', ExitCode.ErrorGeneric);
+    }
+    const context = keys.encryptionContext(p);
+    keyGroups = rule.keyGroups.map((g) => g.map((k) => keys.fromSpec(k, context)));
+    // A rule without keys (even `key_groups: []`) is one empty group to sops.
+    if (keyGroups.length === 0) keyGroups = [[]];
   }
   const thresholdFlag = one(p, 'shamir-secret-sharing-threshold');
   const shamirThreshold = thresholdFlag !== undefined ? Number(thresholdFlag) : rule?.shamirThreshold ?? 0;
-  if (keyGroups.flat().length === 0) {
-    throw new UsageError('config file not found, or has no creation rules, and no keys provided through command line options', ExitCode.ErrorGeneric);
-  }
   // Command-line rules take precedence, field by field (sops getEncryptConfig).
   const fromConfig = rule?.rules ?? {};
   const rule_ = (flag: string, field: keyof Omit<SelectionRules, 'macOnlyEncrypted'>) => {

@@ -8,9 +8,9 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { ExitCode } from '../../errors.js';
-import { EnvAgeIdentity } from '../../node/age-keys.js';
 import { environmentFrom } from '../../rekey.js';
 import { decryptDocument } from '../../sops.js';
+import { CliKeys } from '../keys.js';
 import { UsageError, configFor, formats, type CliIo, type Command, type Parsed } from '../common.js';
 import { asDecryptError, decryptionOrderOf, refuseKeyservice } from './rotate.js';
 import { logrusLine, warn } from '../log.js';
@@ -43,7 +43,7 @@ export async function decryptForExec(p: Parsed, io: CliIo, file: string) {
   try {
     const doc = await decryptDocument(data, {
       format: f.input,
-      identities: [new EnvAgeIdentity(io.env)],
+      identities: new CliKeys(io).identities(),
       onWarning: (m, fields) => warn(io, m, 'SOPS', fields),
       ...(decryptionOrder ? { decryptionOrder } : {}),
     });

@@ -9,8 +9,10 @@
 import { readFileSync } from 'node:fs';
 import { ExitCode, NoDataKeyError, SopsError } from '../../errors.js';
 import { getDataKey, type MasterKeyIdentity } from '../../keysource.js';
-import { AgeRecipient, splitRecipients } from '../../keysources/age.js';
-import { EnvAgeIdentity } from '../../node/age-keys.js';
+import { splitRecipients } from '../../keysources/age.js';
+import { normalizeFingerprint } from '../../node/pgp-gpg.js';
+import { parseKmsEncryptionContext } from '../../keysources/kms.js';
+import { CliKeys } from '../keys.js';
 import { writeFileAtomic } from '../../node/files.js';
 import { emitEncrypted, loadEncrypted, rewrapMetadata, type EncryptedFile, type KeyEntry } from '../../rekey.js';
 import type { Metadata } from '../../metadata.js';
@@ -78,7 +80,7 @@ async function load(p: Parsed, io: CliIo): Promise<{ path: string; file: Encrypt
     if (e instanceof SopsError) throw fatal(e.message);
     throw e;
   }
-  const ids: MasterKeyIdentity[] = [new EnvAgeIdentity(io.env)];
+  const ids: MasterKeyIdentity[] = new CliKeys(io).identities();
   let dataKey: Uint8Array;
   try {
     dataKey = await getDataKey(file.metadata, ids);
@@ -119,14 +121,22 @@ async function write(p: Parsed, io: CliIo, path: string, file: EncryptedFile): P
 }
 
 async function groupsAdd(p: Parsed, io: CliIo): Promise<number> {
-  for (const kind of OTHER_KINDS) {
-    if ((p.flags.get(kind) ?? []).length > 0) throw new UsageError(`${kind} keys are not supported by sops-ts yet: groups add --${kind} needs Go sops`, ExitCode.ErrorGeneric);
-  }
   if (p.files.length !== 0) throw new UsageError('error: no positional arguments allowed', ExitCode.ErrorGeneric);
+  const keys = new CliKeys(io);
+  // sops's order: PGP, KMS, GCP KMS, Vault, Azure, HuaweiCloud, age; one key per flag value.
   const group: KeyEntry[] = [];
+  for (const fp of p.flags.get('pgp') ?? []) group.push(keys.pgp(normalizeFingerprint(fp)));
+  for (const arn of p.flags.get('kms') ?? []) {
+    // sops ignores a malformed --encryption-context here (ParseKMSContext gives nil).
+    const ctx = one(p, 'encryption-context');
+    group.push(...keys.kms(arn, ctx ? parseKmsEncryptionContext(ctx) : undefined, one(p, 'aws-profile') ?? ''));
+  }
+  for (const kind of ['gcp-kms', 'hc-vault-transit', 'azure-kv', 'hckms'] as const) {
+    if ((p.flags.get(kind) ?? []).length > 0) throw CliKeys.notYet(kind);
+  }
   for (const list of p.flags.get('age') ?? []) {
     try {
-      for (const r of splitRecipients(list)) group.push(new AgeRecipient(r));
+      for (const r of splitRecipients(list)) group.push(keys.userAge(r));
     } catch (e) {
       // sops logs the bad recipient and goes on without it.
       io.stderr(logrusLine('CMD', 'error', 'Failed to add key', { error: e instanceof Error ? e.message : String(e) }));
@@ -135,7 +145,7 @@ async function groupsAdd(p: Parsed, io: CliIo): Promise<number> {
   const t = threshold(p);
   const { path, file, dataKey } = await load(p, io);
   const groups: KeyEntry[][] = [...file.metadata.keyGroups, group];
-  file.metadata = await rewrapMetadata(file.metadata, dataKey, groups, t !== 0 ? t : file.metadata.shamirThreshold);
+  file.metadata = await rewrapMetadata(file.metadata, dataKey, groups, t !== 0 ? t : file.metadata.shamirThreshold, { recipientFor: keys.resolver() });
   return write(p, io, path, file);
 }
 
@@ -158,6 +168,6 @@ async function groupsDelete(p: Parsed, io: CliIo): Promise<number> {
   }
   // sops writes a file with no keys at all here; sops-ts refuses.
   if (groups.length === 0) throw new UsageError('refusing to delete the only key group: the file would have no master keys left', ExitCode.ErrorGeneric);
-  file.metadata = await rewrapMetadata(md, dataKey, groups, th);
+  file.metadata = await rewrapMetadata(md, dataKey, groups, th, { recipientFor: new CliKeys(io).resolver() });
   return write(p, io, path, file);
 }

@@ -11,10 +11,9 @@ import { resolve } from 'node:path';
 import { creationRuleFor } from '../../config.js';
 import { ExitCode, SopsError } from '../../errors.js';
 import type { MasterKeyRecipient } from '../../keysource.js';
-import { AgeRecipient, splitRecipients } from '../../keysources/age.js';
-import { EnvAgeIdentity } from '../../node/age-keys.js';
 import { rotateDocument } from '../../rekey.js';
 import { decryptDocument } from '../../sops.js';
+import { CliKeys } from '../keys.js';
 import { UsageError, configFor, decryptionOrderOf, emit, formats, indentOf, one, type CliIo, type Command, type Parsed } from '../common.js';
 import { warnExtraArguments, warn } from '../log.js';
 
@@ -22,7 +21,7 @@ const KINDS = ['kms', 'pgp', 'gcp-kms', 'hckms', 'azure-kv', 'hc-vault-transit',
 
 export const rotateCommand: Command = {
   valueFlags: [
-    'input-type', 'output-type', 'output', 'encryption-context', 'filename-override', 'decryption-order', 'keyservice',
+    'input-type', 'output-type', 'output', 'encryption-context', 'aws-profile', 'filename-override', 'decryption-order', 'keyservice',
     ...KINDS.flatMap((k) => [`add-${k}`, `rm-${k}`]),
   ],
   boolFlags: ['in-place'],
@@ -47,30 +46,15 @@ export function asDecryptError(e: unknown): unknown {
   return e;
 }
 
-/** The keys named by `--add-*` or `--rm-*` (sops `getMasterKeys`). */
-function keysOf(p: Parsed, prefix: 'add' | 'rm'): { recipients: MasterKeyRecipient[]; names: string[] } {
+/** The keys named by `--add-*` or `--rm-*` (sops `getMasterKeys`): parsed as the key flags are; removal goes by name. */
+function keysOf(p: Parsed, keys: CliKeys, prefix: 'add' | 'rm'): { recipients: MasterKeyRecipient[]; names: string[] } {
   const recipients: MasterKeyRecipient[] = [];
-  const names: string[] = [];
   for (const kind of KINDS) {
     const v = one(p, `${prefix}-${kind}`);
     if (v === undefined || v === '') continue;
-    if (kind === 'age') {
-      for (const r of splitRecipients(v)) {
-        const rec = new AgeRecipient(r);
-        recipients.push(rec);
-        names.push(rec.name);
-      }
-      continue;
-    }
-    if (prefix === 'add') throw new UsageError(`${kind} keys are not supported by sops-ts yet: --add-${kind} needs Go sops`, ExitCode.ErrorGeneric);
-    // Removing needs only the key's name (sops ToString()).
-    for (const s of v.split(',')) {
-      if (kind === 'pgp') names.push(s.replace(/ /g, ''));
-      else if (kind === 'kms') names.push(s.split('+arn:')[0]!.trim());
-      else names.push(s.trim());
-    }
+    recipients.push(...keys.fromFlag(p, kind, v));
   }
-  return { recipients, names };
+  return { recipients, names: recipients.map((r) => r.name) };
 }
 
 async function runRotate(p: Parsed, io: CliIo): Promise<void> {
@@ -101,8 +85,9 @@ async function runRotate(p: Parsed, io: CliIo): Promise<void> {
   const f = formats(p, namePath);
   refuseKeyservice(p, io);
   const decryptionOrder = decryptionOrderOf(p, io);
-  const add = keysOf(p, 'add');
-  const rm = keysOf(p, 'rm');
+  const keys = new CliKeys(io);
+  const add = keysOf(p, keys, 'add');
+  const rm = keysOf(p, keys, 'rm');
   let data: Uint8Array;
   try {
     data = new Uint8Array(readFileSync(path));
@@ -115,12 +100,12 @@ async function runRotate(p: Parsed, io: CliIo): Promise<void> {
   try {
     const doc = await decryptDocument(data, {
       format: f.input,
-      identities: [new EnvAgeIdentity(io.env)],
+      identities: keys.identities(),
       ignoreMac: legacy && p.bools.has('ignore-mac'),
       onWarning: (m, fields) => warn(io, m, 'SOPS', fields),
       ...(decryptionOrder ? { decryptionOrder } : {}),
     });
-    out = await rotateDocument(doc, { add: add.recipients, remove: rm.names, outputFormat: f.output, outputStore: indentOf(p, config, f.output) });
+    out = await rotateDocument(doc, { add: add.recipients, remove: rm.names, outputFormat: f.output, outputStore: indentOf(p, config, f.output), recipientFor: keys.resolver() });
   } catch (e) {
     throw asDecryptError(e);
   }

@@ -10,11 +10,12 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ExitCode, SopsError } from '../../errors.js';
 import { decryptDocument, encryptWith, storeFor, type DecryptedDocument } from '../../sops.js';
-import { EnvAgeIdentity, goFsError } from '../../node/age-keys.js';
+import { goFsError } from '../../node/age-keys.js';
 import { writeFileAtomic } from '../../node/files.js';
 import { formatRfc3339Utc } from '../../time.js';
 import type { Value } from '../../tree.js';
 import { TreeOperationError, parseTreePath, setValue, type PathComponent } from '../../treepath.js';
+import { CliKeys } from '../keys.js';
 import { UsageError, configFor, decryptionOrderOf, formats, indentOf, one, type CliIo, type Command, type Parsed } from '../common.js';
 import { warn } from '../log.js';
 
@@ -63,7 +64,7 @@ export async function loadForEdit(p: Parsed, io: CliIo, path: string, order: str
   try {
     return await decryptDocument(data, {
       format: formats(p, path).input,
-      identities: [new EnvAgeIdentity(io.env)],
+      identities: new CliKeys(io).identities(),
       ignoreMac: p.bools.has('ignore-mac'),
       onWarning: (m, fields) => warn(io, m, 'SOPS', fields),
       ...(order ? { decryptionOrder: order } : {}),

@@ -9,11 +9,10 @@
  */
 import { readFileSync, readSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { creationRuleFor, specName, type KeySpec } from '../../config.js';
+import { creationRuleFor, specName } from '../../config.js';
 import { ExitCode, SopsError } from '../../errors.js';
 import { getDataKey } from '../../keysource.js';
-import { AgeRecipient } from '../../keysources/age.js';
-import { EnvAgeIdentity } from '../../node/age-keys.js';
+import { CliKeys } from '../keys.js';
 import { findConfigFile, loadConfigFile, type LoadedConfig } from '../../node/config.js';
 import { writeFileAtomic } from '../../node/files.js';
 import { diffKeyGroups, emitEncrypted, formatKeyGroupsDiff, keyEntryName, loadEncrypted, rewrapMetadata, type KeyEntry } from '../../rekey.js';
@@ -81,11 +80,6 @@ class LineReader {
 }
 
 // ---------------------------------------------------------------- command
-
-function specEntry(k: KeySpec): KeyEntry {
-  if (k.type === 'age') return new AgeRecipient(k.recipient);
-  throw new SopsError('ERR_NO_KEY', `error updating one or more master keys: ${k.type} keys are not supported by sops-ts yet (${specName(k)}); use Go sops for this file`, { exitCode: 1 });
-}
 
 function useColor(io: CliIo): boolean {
   return io.env['NO_COLOR'] === undefined && io.env['TERM'] !== 'dumb' && process.stdout.isTTY === true;
@@ -173,9 +167,10 @@ async function updateFile(p: Parsed, io: CliIo, path: string, config: LoadedConf
       return;
     }
   }
-  const dataKey = await getDataKey(md, [new EnvAgeIdentity(io.env)]);
-  const groups = rule.keyGroups.map((g) => g.map(specEntry));
-  file.metadata = await rewrapMetadata(md, dataKey, groups, threshold);
+  const keys = new CliKeys(io);
+  const dataKey = await getDataKey(md, keys.identities());
+  const groups: KeyEntry[][] = rule.keyGroups.map((g) => g.map((k) => keys.fromSpec(k)));
+  file.metadata = await rewrapMetadata(md, dataKey, groups, threshold, { recipientFor: keys.resolver() });
   const stores = config.config.stores;
   const indent = format === 'yaml' ? stores.yaml.indent : format === 'json' ? stores.json.indent : format === 'binary' ? stores.jsonBinary.indent : 0;
   const storeOptions: StoreOptions = indent === 0 ? {} : { indent };

@@ -1,0 +1,195 @@
+/**
+ * Master keys for the CLI, in one place: the identities every decrypting
+ * command tries, the recipients named by key flags (and their environment
+ * variables), by `.sops.yaml` key specs, and by keys already in a file
+ * (re-wrapping in `rotate`, `updatekeys`, `groups`).
+ *
+ * age plugins run only for recipients the user named (flags, environment,
+ * `.sops.yaml`) and identities from the user's own key files; a recipient
+ * that only a file's metadata names never starts a plugin.
+ *
+ * @module
+ */
+import type { KeySpec } from '../config.js';
+import { ExitCode } from '../errors.js';
+import type { MasterKeyIdentity, MasterKeyRecipient } from '../keysource.js';
+import { AgeRecipient, splitRecipients } from '../keysources/age.js';
+import { KmsIdentity, KmsRecipient, invalidKmsEncryptionContextError, parseKmsArns, parseKmsEncryptionContext, type KmsClient } from '../keysources/kms.js';
+import type { StoredKey } from '../metadata.js';
+import { EnvAgeIdentity } from '../node/age-keys.js';
+import { agePluginRecipientResolver, isAgePluginRecipient } from '../node/age-plugin.js';
+import { createAwsKmsClient } from '../node/kms-aws.js';
+import { GpgIdentity, GpgRecipient, normalizeFingerprint } from '../node/pgp-gpg.js';
+import type { StoredKeyResolver } from '../rekey.js';
+import { UsageError, one, type CliIo, type Parsed } from './common.js';
+
+/** Key flags of `encrypt`, `edit` and the legacy form, with the environment variable each falls back to (urfave `EnvVar`). */
+export const KEY_FLAG_ENV = {
+  kms: 'SOPS_KMS_ARN',
+  'gcp-kms': 'SOPS_GCP_KMS_IDS',
+  hckms: 'SOPS_HUAWEICLOUD_KMS_IDS',
+  'azure-kv': 'SOPS_AZURE_KEYVAULT_URLS',
+  'hc-vault-transit': 'SOPS_VAULT_URIS',
+  pgp: 'SOPS_PGP_FP',
+  age: 'SOPS_AGE_RECIPIENTS',
+} as const;
+
+/** The key kinds of the flags, as `--add-<kind>`/`--rm-<kind>` name them. */
+export type KeyFlag = keyof typeof KEY_FLAG_ENV;
+
+/** Every value flag about keys that `encrypt`/`edit` take. */
+export const KEY_VALUE_FLAGS: readonly string[] = [...Object.keys(KEY_FLAG_ENV), 'aws-profile', 'encryption-context'];
+
+/** The value of a key flag: the flag, else its environment variable, else `''`. */
+export function keyFlag(p: Parsed, io: CliIo, name: KeyFlag): string {
+  return one(p, name) ?? io.env[KEY_FLAG_ENV[name]] ?? '';
+}
+
+/** Kinds whose key sources are not in sops-ts yet. */
+const NOT_YET: Partial<Record<KeyFlag | StoredKey['type'], string>> = {
+  'gcp-kms': 'GCP KMS', gcp_kms: 'GCP KMS',
+  hckms: 'HuaweiCloud KMS',
+  'azure-kv': 'Azure Key Vault', azure_kv: 'Azure Key Vault',
+  'hc-vault-transit': 'HashiCorp Vault transit', hc_vault: 'HashiCorp Vault transit',
+};
+
+function notYet(kind: string): UsageError {
+  return new UsageError(`${NOT_YET[kind as KeyFlag] ?? kind} keys are not supported by sops-ts yet; use Go sops for this file`, ExitCode.ErrorGeneric);
+}
+
+/**
+ * The key sources of one CLI run: identities for decrypting, recipients for
+ * encrypting, sharing clients (one AWS KMS client per run, created on first use).
+ */
+export class CliKeys {
+  readonly #io: CliIo;
+  #kms: KmsClient | undefined;
+  /** age recipients the user named: the only ones a plugin may be started for. */
+  readonly #userAge: string[] = [];
+
+  constructor(io: CliIo) {
+    this.#io = io;
+  }
+
+  #kmsClient(): KmsClient {
+    this.#kms ??= createAwsKmsClient({ env: this.#io.env });
+    return this.#kms;
+  }
+
+  /** Every identity sops tries: age (incl. SSH keys and plugins), PGP through gpg, AWS KMS. */
+  identities(): MasterKeyIdentity[] {
+    return [new EnvAgeIdentity(this.#io.env), new GpgIdentity({ env: this.#io.env }), new KmsIdentity(this.#kmsClient())];
+  }
+
+  /** An age recipient the user named (flag, environment, config): plugin recipients allowed. */
+  userAge(recipient: string): AgeRecipient {
+    const r = recipient.trim();
+    if (isAgePluginRecipient(r)) {
+      this.#userAge.push(r);
+      return new AgeRecipient(r, agePluginRecipientResolver([r], { env: this.#io.env })(r));
+    }
+    return new AgeRecipient(r);
+  }
+
+  /** A PGP recipient (gpg), fingerprint as sops keeps it. */
+  pgp(fingerprint: string): GpgRecipient {
+    return new GpgRecipient(fingerprint, { env: this.#io.env });
+  }
+
+  /** KMS recipients for one `ARN[+ROLE]` list (sops `MasterKeysFromArnString`). */
+  kms(list: string, context: Record<string, string | null> | undefined, awsProfile: string): KmsRecipient[] {
+    const client = this.#kmsClient();
+    return parseKmsArns(list, context, awsProfile).map((s) => new KmsRecipient(s, client));
+  }
+
+  /** Fail for a key kind sops-ts has no source for yet. */
+  static notYet(kind: string): UsageError {
+    return notYet(kind);
+  }
+
+  /**
+   * The recipient for a `.sops.yaml` key spec; `context` is the
+   * `--encryption-context` for KMS keys that name none.
+   */
+  fromSpec(spec: KeySpec, context?: Record<string, string | null>): MasterKeyRecipient {
+    switch (spec.type) {
+      case 'age':
+        return this.userAge(spec.recipient);
+      case 'pgp':
+        return this.pgp(spec.fp);
+      case 'kms':
+        return new KmsRecipient({ arn: spec.arn, role: spec.role, context: spec.context ?? context, awsProfile: spec.awsProfile }, this.#kmsClient());
+      default:
+        throw notYet(spec.type);
+    }
+  }
+
+  /**
+   * Recipients for keys already in a file (rotate, updatekeys, groups). age
+   * plugin recipients only if the user named them in this run.
+   */
+  resolver(): StoredKeyResolver {
+    return (k) => {
+      switch (k.type) {
+        case 'age':
+          if (isAgePluginRecipient(k.recipient)) {
+            if (this.#userAge.includes(k.recipient)) return this.userAge(k.recipient);
+            throw new UsageError(
+              `the file names the age plugin recipient ${JSON.stringify(k.recipient.slice(0, 40) + '…')}, which sops-ts does not run a plugin for on a file's say: name it yourself (--add-age, --age or .sops.yaml) to re-wrap for it`,
+              ExitCode.ErrorGeneric,
+            );
+          }
+          return new AgeRecipient(k.recipient);
+        case 'pgp':
+          return this.pgp(k.fp);
+        case 'kms':
+          return KmsRecipient.fromStoredKey(k, this.#kmsClient());
+        default:
+          throw notYet(k.type);
+      }
+    };
+  }
+
+  /** The `--encryption-context` flag, parsed (exit 6 when malformed). */
+  encryptionContext(p: Parsed): Record<string, string> | undefined {
+    const text = one(p, 'encryption-context') ?? '';
+    if (text === '') return undefined;
+    const ctx = parseKmsEncryptionContext(text);
+    if (ctx === undefined) throw invalidKmsEncryptionContextError();
+    return ctx;
+  }
+
+  /**
+   * The recipients of one key kind's flag value (sops's parsing per kind):
+   * age split on `,` and trimmed; PGP split on `,`, spaces removed; KMS
+   * `ARN[+ROLE]` entries with the encryption context and `--aws-profile`.
+   */
+  fromFlag(p: Parsed, kind: KeyFlag, value: string): MasterKeyRecipient[] {
+    if (value === '') return [];
+    switch (kind) {
+      case 'age':
+        return splitRecipients(value).map((r) => this.userAge(r));
+      case 'pgp':
+        return value.split(',').map((fp) => this.pgp(normalizeFingerprint(fp)));
+      case 'kms':
+        return this.kms(value, this.encryptionContext(p), one(p, 'aws-profile') ?? '');
+      default:
+        throw notYet(kind);
+    }
+  }
+
+  /**
+   * The key group named by key flags (sops `keyGroups`), or `undefined`
+   * when no key flag or variable is set (then `.sops.yaml` decides). The
+   * group's order is sops's: KMS, GCP KMS, HuaweiCloud KMS, Azure Key
+   * Vault, PGP, Vault transit, age.
+   */
+  groupFromFlags(p: Parsed): MasterKeyRecipient[] | undefined {
+    const order: KeyFlag[] = ['kms', 'gcp-kms', 'hckms', 'azure-kv', 'pgp', 'hc-vault-transit', 'age'];
+    const values = order.map((k) => [k, keyFlag(p, this.#io, k)] as const);
+    // sops checks the encryption context before anything else.
+    this.encryptionContext(p);
+    if (values.every(([, v]) => v === '')) return undefined;
+    return values.flatMap(([k, v]) => this.fromFlag(p, k, v));
+  }
+}
