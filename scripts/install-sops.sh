@@ -17,7 +17,7 @@
 # Needs Go >= 1.22 on PATH. Works from any cwd.
 set -euo pipefail
 
-DEFAULT_VERSIONS="3.13.3 3.12.2 3.10.2 3.8.1"
+DEFAULT_VERSIONS="3.13.3 3.13.1 3.12.2 3.10.2 3.8.1"
 MODULE="github.com/getsops/sops/v3/cmd/sops"
 # Releases before 3.8.0 declare the module path go.mozilla.org/sops/v3 in their go.mod, so
 # `go install github.com/getsops/sops/v3/...@v3.7.3` fails with "module declares its path as".

@@ -90,22 +90,33 @@ describe.skipIf(bin === undefined)('live: Go sops as the oracle', () => {
     it.skipIf(olderBin === undefined)('every input, every format, default rules', async () => {
       expect(cases.length).toBeGreaterThan(10);
       let checked = 0;
+      const drift: string[] = [];
       for (const v of cases) {
         const enc = await encrypt(new Uint8Array(readFileSync(vectorPath(v.input))), { format: v.format, age: [manifest.keys['age-1']!.recipient] });
         const path = tmp(`older-${release}-${v.id}.${v.format}`, enc);
         // Releases before 3.9 have no subcommands: `sops --decrypt FILE`.
         const legacy = old.sops.commands?.decrypt.includes('--decrypt') === true;
         const r = runSops([legacy ? '--decrypt' : 'decrypt', '--input-type', v.format, '--output-type', v.format, path], { bin: olderBin!, env: { SOPS_AGE_KEY_FILE: keyFile('age-1') } });
-        expect({ id: v.id, code: r.code, stderr: r.stderr }).toEqual({ id: v.id, code: 0, stderr: '' });
         // It prints what it prints for sops 3.13.3's file of the same input
         // (3.13 typed JSON numbers differently, so its own files may differ).
         const newer = manifest.vectors.find((x) => x.id === v.id);
-        if (newer?.encrypted == null) continue;
-        const r13 = runSops([legacy ? '--decrypt' : 'decrypt', '--input-type', v.format, '--output-type', v.format, vectorPath(newer.encrypted)], { bin: olderBin!, env: { SOPS_AGE_KEY_FILE: keyFile('age-1') } });
+        const r13 = newer?.encrypted == null ? undefined : runSops([legacy ? '--decrypt' : 'decrypt', '--input-type', v.format, '--output-type', v.format, vectorPath(newer.encrypted)], { bin: olderBin!, env: { SOPS_AGE_KEY_FILE: keyFile('age-1') } });
+        if (r13 !== undefined && r13.code !== 0) {
+          // Release drift: this release cannot read sops 3.13.3's own file
+          // either (3.13.0/3.13.1 read INI metadata values with escaped
+          // newlines as one line). Ours must fail exactly as sops's does.
+          expect({ id: v.id, code: r.code }).toEqual({ id: v.id, code: r13.code });
+          drift.push(v.id);
+          continue;
+        }
+        expect({ id: v.id, code: r.code, stderr: r.stderr }).toEqual({ id: v.id, code: 0, stderr: '' });
+        if (r13 === undefined) continue;
         expect({ id: v.id, out: r.stdout.toString('latin1') }).toEqual({ id: v.id, out: r13.stdout.toString('latin1') });
         checked++;
       }
       expect(checked).toBeGreaterThan(10);
+      // Only the known drift: 3.13.0/3.13.1 and INI files of later releases.
+      expect(drift.every((id) => id.startsWith('ini-') && /^3\.13\.[01]$/.test(release)), drift.join(', ')).toBe(true);
     });
   });
 

@@ -100,15 +100,22 @@ function metaViews(v: Vector): MetaView[] {
       const lines = text.split('\n');
       const at = lines.indexOf('[sops]');
       if (at < 0) return [fromFlat([])];
-      return [
-        fromFlat(
-          lines
-            .slice(at + 1)
-            .map((l) => /^(\S+)\s*= ?(.*)$/.exec(l))
-            .filter((m): m is RegExpExecArray => m !== null)
-            .map((m) => [m[1]!, m[2]!]),
-        ),
-      ];
+      // sops 3.13.0/3.13.1 wrote multi-line values as go-ini """…""" blocks
+      // with real newlines; other releases escape them as \n on one line.
+      const pairs: [string, string][] = [];
+      const rest = lines.slice(at + 1);
+      for (let i = 0; i < rest.length; i++) {
+        const m = /^(\S+)\s*= ?(.*)$/.exec(rest[i]!);
+        if (m === null) continue;
+        let value = m[2]!;
+        if (value.startsWith('"""')) {
+          const block = [value.slice(3)];
+          while (i + 1 < rest.length && !block[block.length - 1]!.endsWith('"""')) block.push(rest[++i]!);
+          value = block.join('\n').slice(0, -3).replaceAll('\n', '\\n');
+        }
+        pairs.push([m[1]!, value]);
+      }
+      return [fromFlat(pairs)];
     }
   }
 }
