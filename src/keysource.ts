@@ -105,8 +105,13 @@ export function wordWrap(s: string, lim: number): string {
   return out;
 }
 
+/**
+ * goware/prefixer as sops uses it: every line read (up to and including its
+ * `\n`) gets the prefix; nothing after a final `\n`, so a message that ends
+ * in a newline gets no prefixed empty line.
+ */
 function prefixLines(s: string, prefix: string): string {
-  return s.split('\n').map((l) => prefix + l).join('\n');
+  return s.split(/(?<=\n)/).map((l) => (l === '' ? '' : prefix + l)).join('');
 }
 
 interface KeyFailure {

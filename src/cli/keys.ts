@@ -19,6 +19,10 @@ import type { StoredKey } from '../metadata.js';
 import { EnvAgeIdentity } from '../node/age-keys.js';
 import { agePluginRecipientResolver, isAgePluginRecipient } from '../node/age-plugin.js';
 import { createAwsKmsClient } from '../node/kms-aws.js';
+import { AzureKvIdentity, AzureKvRecipient, parseAzureKvUrls, resolveAzureKvVersion, type AzureKvClient } from '../keysources/azure-kv.js';
+import { GcpKmsIdentity, GcpKmsRecipient, parseGcpKmsResourceIds, type GcpKmsClient } from '../keysources/gcp-kms.js';
+import { createAzureKvClient } from '../node/azure-kv.js';
+import { createGcpKmsClient } from '../node/gcp-kms.js';
 import { GpgIdentity, GpgRecipient, normalizeFingerprint } from '../node/pgp-gpg.js';
 import type { StoredKeyResolver } from '../rekey.js';
 import { UsageError, one, type CliIo, type Parsed } from './common.js';
@@ -47,9 +51,7 @@ export function keyFlag(p: Parsed, io: CliIo, name: KeyFlag): string {
 
 /** Kinds whose key sources are not in sops-ts yet. */
 const NOT_YET: Partial<Record<KeyFlag | StoredKey['type'], string>> = {
-  'gcp-kms': 'GCP KMS', gcp_kms: 'GCP KMS',
   hckms: 'HuaweiCloud KMS',
-  'azure-kv': 'Azure Key Vault', azure_kv: 'Azure Key Vault',
   'hc-vault-transit': 'HashiCorp Vault transit', hc_vault: 'HashiCorp Vault transit',
 };
 
@@ -64,6 +66,8 @@ function notYet(kind: string): UsageError {
 export class CliKeys {
   readonly #io: CliIo;
   #kms: KmsClient | undefined;
+  #azure: AzureKvClient | undefined;
+  #gcp: GcpKmsClient | undefined;
   /** age recipients the user named: the only ones a plugin may be started for. */
   readonly #userAge: string[] = [];
 
@@ -76,9 +80,39 @@ export class CliKeys {
     return this.#kms;
   }
 
-  /** Every identity sops tries: age (incl. SSH keys and plugins), PGP through gpg, AWS KMS. */
+  #azureClient(): AzureKvClient {
+    this.#azure ??= createAzureKvClient();
+    return this.#azure;
+  }
+
+  #gcpClient(): GcpKmsClient {
+    this.#gcp ??= createGcpKmsClient({ env: this.#io.env });
+    return this.#gcp;
+  }
+
+  /** Every identity sops tries: age (incl. SSH keys and plugins), PGP through gpg, AWS KMS, GCP KMS, Azure Key Vault. */
   identities(): MasterKeyIdentity[] {
-    return [new EnvAgeIdentity(this.#io.env), new GpgIdentity({ env: this.#io.env }), new KmsIdentity(this.#kmsClient())];
+    return [
+      new EnvAgeIdentity(this.#io.env),
+      new GpgIdentity({ env: this.#io.env }),
+      new KmsIdentity(this.#kmsClient()),
+      new GcpKmsIdentity(this.#gcpClient()),
+      new AzureKvIdentity(this.#azureClient()),
+    ];
+  }
+
+  /** Azure Key Vault recipients for a URL list, each key's version pinned first (sops `NewMasterKeyFromURL`). */
+  async azure(list: string): Promise<AzureKvRecipient[]> {
+    const client = this.#azureClient();
+    const out: AzureKvRecipient[] = [];
+    for (const ref of parseAzureKvUrls(list)) out.push(new AzureKvRecipient(await resolveAzureKvVersion(ref, client), client));
+    return out;
+  }
+
+  /** GCP KMS recipients for a resource ID list. */
+  gcp(list: string): GcpKmsRecipient[] {
+    const client = this.#gcpClient();
+    return parseGcpKmsResourceIds(list).map((id) => new GcpKmsRecipient(id, client));
   }
 
   /** An age recipient the user named (flag, environment, config): plugin recipients allowed. */
@@ -111,8 +145,15 @@ export class CliKeys {
    * The recipient for a `.sops.yaml` key spec; `context` is the
    * `--encryption-context` for KMS keys that name none.
    */
-  fromSpec(spec: KeySpec, context?: Record<string, string | null>): MasterKeyRecipient {
+  async fromSpec(spec: KeySpec, context?: Record<string, string | null>): Promise<MasterKeyRecipient> {
     switch (spec.type) {
+      case 'gcp_kms':
+        return new GcpKmsRecipient(spec.resourceId.replaceAll(' ', ''), this.#gcpClient());
+      case 'azure_kv': {
+        const client = this.#azureClient();
+        const ref = spec.version === '' ? await resolveAzureKvVersion({ vaultUrl: spec.vaultUrl, name: spec.name, version: '' }, client) : spec;
+        return new AzureKvRecipient(ref, client);
+      }
       case 'age':
         return this.userAge(spec.recipient);
       case 'pgp':
@@ -144,6 +185,10 @@ export class CliKeys {
           return this.pgp(k.fp);
         case 'kms':
           return KmsRecipient.fromStoredKey(k, this.#kmsClient());
+        case 'gcp_kms':
+          return GcpKmsRecipient.fromStoredKey(k, this.#gcpClient());
+        case 'azure_kv':
+          return AzureKvRecipient.fromStoredKey(k, this.#azureClient());
         default:
           throw notYet(k.type);
       }
@@ -164,7 +209,7 @@ export class CliKeys {
    * age split on `,` and trimmed; PGP split on `,`, spaces removed; KMS
    * `ARN[+ROLE]` entries with the encryption context and `--aws-profile`.
    */
-  fromFlag(p: Parsed, kind: KeyFlag, value: string): MasterKeyRecipient[] {
+  async fromFlag(p: Parsed, kind: KeyFlag, value: string): Promise<MasterKeyRecipient[]> {
     if (value === '') return [];
     switch (kind) {
       case 'age':
@@ -173,6 +218,10 @@ export class CliKeys {
         return value.split(',').map((fp) => this.pgp(normalizeFingerprint(fp)));
       case 'kms':
         return this.kms(value, this.encryptionContext(p), one(p, 'aws-profile') ?? '');
+      case 'gcp-kms':
+        return this.gcp(value);
+      case 'azure-kv':
+        return this.azure(value);
       default:
         throw notYet(kind);
     }
@@ -184,12 +233,14 @@ export class CliKeys {
    * group's order is sops's: KMS, GCP KMS, HuaweiCloud KMS, Azure Key
    * Vault, PGP, Vault transit, age.
    */
-  groupFromFlags(p: Parsed): MasterKeyRecipient[] | undefined {
+  async groupFromFlags(p: Parsed): Promise<MasterKeyRecipient[] | undefined> {
     const order: KeyFlag[] = ['kms', 'gcp-kms', 'hckms', 'azure-kv', 'pgp', 'hc-vault-transit', 'age'];
     const values = order.map((k) => [k, keyFlag(p, this.#io, k)] as const);
     // sops checks the encryption context before anything else.
     this.encryptionContext(p);
     if (values.every(([, v]) => v === '')) return undefined;
-    return values.flatMap(([k, v]) => this.fromFlag(p, k, v));
+    const group: MasterKeyRecipient[] = [];
+    for (const [k, v] of values) group.push(...(await this.fromFlag(p, k, v)));
+    return group;
   }
 }

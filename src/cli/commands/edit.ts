@@ -252,14 +252,14 @@ async function newFileSession(
   // Keys: any key flag (or its variable) replaces the config's keys.
   const keys = new CliKeys(io);
   let recipients: MasterKeyRecipient[][];
-  const fromFlags = keys.groupFromFlags(p);
+  const fromFlags = await keys.groupFromFlags(p);
   if (fromFlags !== undefined) recipients = [fromFlags];
   else {
     if (rule === undefined) {
       throw new UsageError('config file not found, or has no creation rules, and no keys provided through command line options', ExitCode.ErrorGeneric);
     }
     const context = keys.encryptionContext(p);
-    recipients = rule.keyGroups.map((g) => g.map((k) => keys.fromSpec(k, context)));
+    recipients = await Promise.all(rule.keyGroups.map((g) => Promise.all(g.map((k) => keys.fromSpec(k, context)))));
     if (recipients.length === 0) recipients = [[]];
   }
   const thresholdFlag = one(p, 'shamir-secret-sharing-threshold');

@@ -25,7 +25,7 @@ async function runEncrypt(p: Parsed, io: CliIo): Promise<void> {
   // Key flags (and their environment variables) replace the config's keys;
   // the config is still read, and a config whose rules match nothing fails.
   const keys = new CliKeys(io);
-  const fromFlags = keys.groupFromFlags(p);
+  const fromFlags = await keys.groupFromFlags(p);
   const config = configFor(p, io);
   const rule = config === undefined ? undefined : creationRuleFor(config.config, config.dir, configPath);
   let keyGroups: MasterKeyRecipient[][];
@@ -35,7 +35,7 @@ async function runEncrypt(p: Parsed, io: CliIo): Promise<void> {
       throw new UsageError('config file not found, or has no creation rules, and no keys provided through command line options', ExitCode.ErrorGeneric);
     }
     const context = keys.encryptionContext(p);
-    keyGroups = rule.keyGroups.map((g) => g.map((k) => keys.fromSpec(k, context)));
+    keyGroups = await Promise.all(rule.keyGroups.map((g) => Promise.all(g.map((k) => keys.fromSpec(k, context)))));
     // A rule without keys (even `key_groups: []`) is one empty group to sops.
     if (keyGroups.length === 0) keyGroups = [[]];
   }

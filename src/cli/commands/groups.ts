@@ -131,8 +131,17 @@ async function groupsAdd(p: Parsed, io: CliIo): Promise<number> {
     const ctx = one(p, 'encryption-context');
     group.push(...keys.kms(arn, ctx ? parseKmsEncryptionContext(ctx) : undefined, one(p, 'aws-profile') ?? ''));
   }
-  for (const kind of ['gcp-kms', 'hc-vault-transit', 'azure-kv', 'hckms'] as const) {
+  for (const id of p.flags.get('gcp-kms') ?? []) group.push(...keys.gcp(id));
+  for (const kind of ['hc-vault-transit', 'hckms'] as const) {
     if ((p.flags.get(kind) ?? []).length > 0) throw CliKeys.notYet(kind);
+  }
+  for (const url of p.flags.get('azure-kv') ?? []) {
+    try {
+      group.push(...(await keys.azure(url)));
+    } catch (e) {
+      // sops logs a bad Azure URL and goes on without it.
+      io.stderr(logrusLine('CMD', 'error', 'Failed to add key', { error: e instanceof Error ? e.message : String(e) }));
+    }
   }
   for (const list of p.flags.get('age') ?? []) {
     try {

@@ -47,12 +47,12 @@ export function asDecryptError(e: unknown): unknown {
 }
 
 /** The keys named by `--add-*` or `--rm-*` (sops `getMasterKeys`): parsed as the key flags are; removal goes by name. */
-function keysOf(p: Parsed, keys: CliKeys, prefix: 'add' | 'rm'): { recipients: MasterKeyRecipient[]; names: string[] } {
+async function keysOf(p: Parsed, keys: CliKeys, prefix: 'add' | 'rm'): Promise<{ recipients: MasterKeyRecipient[]; names: string[] }> {
   const recipients: MasterKeyRecipient[] = [];
   for (const kind of KINDS) {
     const v = one(p, `${prefix}-${kind}`);
     if (v === undefined || v === '') continue;
-    recipients.push(...keys.fromFlag(p, kind, v));
+    recipients.push(...(await keys.fromFlag(p, kind, v)));
   }
   return { recipients, names: recipients.map((r) => r.name) };
 }
@@ -86,8 +86,8 @@ async function runRotate(p: Parsed, io: CliIo): Promise<void> {
   refuseKeyservice(p, io);
   const decryptionOrder = decryptionOrderOf(p, io);
   const keys = new CliKeys(io);
-  const add = keysOf(p, keys, 'add');
-  const rm = keysOf(p, keys, 'rm');
+  const add = await keysOf(p, keys, 'add');
+  const rm = await keysOf(p, keys, 'rm');
   let data: Uint8Array;
   try {
     data = new Uint8Array(readFileSync(path));

@@ -169,7 +169,7 @@ async function updateFile(p: Parsed, io: CliIo, path: string, config: LoadedConf
   }
   const keys = new CliKeys(io);
   const dataKey = await getDataKey(md, keys.identities());
-  const groups: KeyEntry[][] = rule.keyGroups.map((g) => g.map((k) => keys.fromSpec(k)));
+  const groups: KeyEntry[][] = await Promise.all(rule.keyGroups.map((g) => Promise.all(g.map((k) => keys.fromSpec(k)))));
   file.metadata = await rewrapMetadata(md, dataKey, groups, threshold, { recipientFor: keys.resolver() });
   const stores = config.config.stores;
   const indent = format === 'yaml' ? stores.yaml.indent : format === 'json' ? stores.json.indent : format === 'binary' ? stores.jsonBinary.indent : 0;
