@@ -6,7 +6,7 @@
  * @module
  */
 import { SopsError } from './errors.js';
-import { kmsKeyString } from './keysources/kms.js';
+import { kmsKeyString } from './keysources/kms-name.js';
 import { re2Match, compileRe2 } from './re2.js';
 import { YamlStore } from './stores/yaml.js';
 import { toJS } from './tree.js';

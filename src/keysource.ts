@@ -11,7 +11,7 @@
  */
 import { NoDataKeyError } from './errors.js';
 import { combine, split } from './shamir.js';
-import { kmsKeyString } from './keysources/kms.js';
+import { kmsKeyString } from './keysources/kms-name.js';
 import { SopsError } from './errors.js';
 import type { KeyGroup, KeyType, Metadata, StoredKey } from './metadata.js';
 

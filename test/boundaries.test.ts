@@ -36,3 +36,25 @@ describe('package boundaries', () => {
     }
   });
 });
+
+describe('entry points bundle only what they name', () => {
+  // esbuild's metafile lists every source file a bundle of the entry pulls in.
+  async function inputsOf(entry: string): Promise<string[]> {
+    const { build } = await import('esbuild');
+    const r = await build({ entryPoints: [join(REPO_ROOT, entry)], bundle: true, write: false, metafile: true, platform: 'browser', format: 'esm', logLevel: 'silent', external: ['openpgp'] });
+    return Object.keys(r.metafile.inputs);
+  }
+
+  it('the root entry pulls in no PGP, KMS or Node code', async () => {
+    const inputs = await inputsOf('src/index.ts');
+    expect(inputs.some((f) => f.endsWith('src/sops.ts'))).toBe(true);
+    for (const f of inputs) {
+      expect({ f, bleed: /src\/(node|cli)\/|keysources\/(pgp|kms|gcp-kms|azure-kv|hc-vault)\.ts|openpgp|@aws-sdk|@azure|google-auth/.test(f) }).toEqual({ f, bleed: false });
+    }
+  });
+
+  it.each(['src/keysources/pgp.ts', 'src/keysources/kms.ts', 'src/keysources/gcp-kms.ts', 'src/keysources/azure-kv.ts', 'src/keysources/hc-vault.ts'])('%s bundles for browsers without Node code', async (entry) => {
+    const inputs = await inputsOf(entry);
+    for (const f of inputs) expect({ f, node: /src\/(node|cli)\//.test(f) }).toEqual({ f, node: false });
+  });
+});

@@ -1,11 +1,11 @@
 // AWS KMS master keys against a real local KMS (nsmithuk/local-kms, built by
 // scripts/install-local-kms.sh), cross-checked with Go sops 3.13.3 both ways.
 //
-// Both sops and sops-ts talk to one loopback HTTP server of this test:
+// Both sops and sops-ts talk to one loopback HTTP server (test/helpers/local-kms.ts):
 //  - KMS requests (`X-Amz-Target: TrentService.*`) are passed through to
 //    local-kms unchanged, and recorded (operation, KeyId, EncryptionContext,
 //    signing key id and region) so the two programs' requests can be compared;
-//  - STS `AssumeRole` is answered here (local-kms has no STS) with fixed
+//  - STS `AssumeRole` is answered there (local-kms has no STS) with fixed
 //    credentials, or AccessDenied for a role named `denied`, and recorded.
 // Endpoints come from AWS_ENDPOINT_URL_KMS / AWS_ENDPOINT_URL_STS, honoured by
 // sops's Go SDK v2 (config 1.32) and the JS SDK v3 alike.
@@ -13,9 +13,8 @@
 // Skipped with a visible message when Go sops, local-kms or the AWS SDK
 // (`@aws-sdk/client-kms`, `@aws-sdk/client-sts`: optional peers) is absent;
 // under SOPS_TS_REQUIRE_SOPS=1 a missing one fails.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,192 +34,23 @@ import {
 import { metadataFromTree } from '../src/metadata.js';
 import { awsKmsIdentity, awsKmsRecipients, createAwsKmsClient } from '../src/node/kms-aws.js';
 import { decrypt, encrypt, storeFor } from '../src/sops.js';
-import { REPO_ROOT, assertIsGoSops, cleanSopsEnv, findSops } from './helpers/sops.js';
+import {
+  ACCOUNT, ALIAS, ARN1, ARN2, DENIED_ROLE, MISSING, PROFILE_AKID, REGION, ROLE, ROLE_AKID, requireLocalKms, startLocalKms, useAwsEnv,
+  type Call, type KmsCall, type LocalKms,
+} from './helpers/local-kms.js';
+import { assertIsGoSops, cleanSopsEnv, findSops } from './helpers/sops.js';
 
-const REGION = 'eu-west-2';
-const ACCOUNT = '111122223333';
-const KEY1 = 'bc436485-5092-42b8-92a3-0aa8b93536dc';
-const KEY2 = '49c5492b-b1bc-42a8-9a5c-b2015e810c1c';
-const ARN1 = `arn:aws:kms:${REGION}:${ACCOUNT}:key/${KEY1}`;
-const ARN2 = `arn:aws:kms:${REGION}:${ACCOUNT}:key/${KEY2}`;
-const ALIAS = `arn:aws:kms:${REGION}:${ACCOUNT}:alias/sops-ts-test`;
-const MISSING = `arn:aws:kms:${REGION}:${ACCOUNT}:key/00000000-0000-0000-0000-000000000000`;
-const ROLE = `arn:aws:iam::${ACCOUNT}:role/sops-ts-test`;
-const DENIED_ROLE = `arn:aws:iam::${ACCOUNT}:role/denied`;
-const ROLE_AKID = 'ASIAROLEASSUMED00001';
-const PROFILE_AKID = 'AKIAPROFILE000000001';
 const PLAIN = 'db:\n    user: admin\n    password: hunter2\nlist:\n    - 1\n    - two\n';
 
 // ------------------------------------------------------------ prerequisites
 
-const LOCAL_KMS = join(REPO_ROOT, '.tools', 'local-kms', 'local-kms');
-async function sdkPresent(): Promise<boolean> {
-  // variable specifiers: the SDK is an optional peer, absent from package.json
-  const names = ['@aws-sdk/client-kms', '@aws-sdk/client-sts'];
-  try {
-    for (const n of names) await import(n);
-    return true;
-  } catch {
-    return false;
-  }
-}
-const missing: string[] = [];
 const sopsBin = findSops();
-if (!sopsBin) missing.push('Go sops 3.13.3 (npm run sops:install)');
-if (!existsSync(LOCAL_KMS)) missing.push('local-kms (bash scripts/install-local-kms.sh)');
-if (!(await sdkPresent())) missing.push('the AWS SDK (npm install --no-save @aws-sdk/client-kms @aws-sdk/client-sts)');
-if (missing.length > 0) {
-  const msg = `AWS KMS live tests need ${missing.join(', ')}`;
-  if (process.env.SOPS_TS_REQUIRE_SOPS === '1') throw new Error(`[sops-ts] ${msg} (SOPS_TS_REQUIRE_SOPS=1)`);
-  console.warn(`[sops-ts] AWS KMS live tests SKIPPED: ${msg}`);
-}
-const live = missing.length === 0;
-
-// ------------------------------------------------------------ servers
-
-interface KmsCall {
-  service: 'kms';
-  operation: string;
-  accessKeyId: string;
-  region: string;
-  keyId: string | undefined;
-  encryptionContext: Record<string, string> | undefined;
-  userAgent: string;
-}
-interface StsCall {
-  service: 'sts';
-  operation: string;
-  accessKeyId: string;
-  region: string;
-  roleArn: string | null;
-  roleSessionName: string | null;
-  userAgent: string;
-}
-type Call = KmsCall | StsCall;
+const live = await requireLocalKms('AWS KMS live tests', sopsBin ? [] : ['Go sops 3.13.3 (npm run sops:install)']);
 
 let dir: string;
-let localKms: ChildProcess | undefined;
-let front: Server | undefined;
-let frontUrl = '';
-let calls: Call[] = [];
-const savedEnv: Record<string, string | undefined> = {};
+let localKms: LocalKms;
 let awsEnv: Record<string, string> = {};
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function signing(req: IncomingMessage): { accessKeyId: string; region: string } {
-  const m = /Credential=([^/]+)\/\d{8}\/([^/]+)\//.exec(String(req.headers.authorization ?? ''));
-  return { accessKeyId: m?.[1] ?? '', region: m?.[2] ?? '' };
-}
-
-const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
-
-/** The loopback front: KMS passed through to local-kms and recorded; STS answered here. */
-function startFront(kmsPort: number): Promise<void> {
-  front = createServer((req, res) => {
-    void (async () => {
-      const body = await readBody(req);
-      const target = req.headers['x-amz-target'];
-      const userAgent = String(req.headers['user-agent'] ?? '');
-      if (typeof target === 'string' && target.startsWith('TrentService.')) {
-        const json = JSON.parse(body.toString('utf8') || '{}') as { KeyId?: string; EncryptionContext?: Record<string, string> };
-        calls.push({ service: 'kms', operation: target.slice('TrentService.'.length), ...signing(req), keyId: json.KeyId, encryptionContext: json.EncryptionContext, userAgent });
-        const up = httpRequest({ host: '127.0.0.1', port: kmsPort, method: req.method, path: req.url, headers: req.headers }, (r) => {
-          res.writeHead(r.statusCode ?? 500, r.headers);
-          r.pipe(res);
-        });
-        up.on('error', (e) => {
-          res.writeHead(502);
-          res.end(String(e));
-        });
-        up.end(body);
-        return;
-      }
-      const form = new URLSearchParams(body.toString('utf8'));
-      const roleArn = form.get('RoleArn');
-      calls.push({ service: 'sts', operation: form.get('Action') ?? '', ...signing(req), roleArn, roleSessionName: form.get('RoleSessionName'), userAgent });
-      if (form.get('Action') !== 'AssumeRole') {
-        res.writeHead(400, { 'content-type': 'text/xml' });
-        res.end(`<ErrorResponse xmlns="${STS_NS}"><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>not emulated</Message></Error><RequestId>req-invalid</RequestId></ErrorResponse>`);
-        return;
-      }
-      if (roleArn === DENIED_ROLE) {
-        res.writeHead(403, { 'content-type': 'text/xml', 'x-amzn-requestid': 'req-denied' });
-        res.end(`<ErrorResponse xmlns="${STS_NS}"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not authorized to perform sts:AssumeRole</Message></Error><RequestId>req-denied</RequestId></ErrorResponse>`);
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': 'req-assume' });
-      res.end(
-        `<AssumeRoleResponse xmlns="${STS_NS}"><AssumeRoleResult><Credentials><AccessKeyId>${ROLE_AKID}</AccessKeyId>` +
-          `<SecretAccessKey>role-secret</SecretAccessKey><SessionToken>role-token</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>` +
-          `<AssumedRoleUser><AssumedRoleId>AROAEXAMPLE:${form.get('RoleSessionName')}</AssumedRoleId><Arn>arn:aws:sts::${ACCOUNT}:assumed-role/sops-ts-test/x</Arn></AssumedRoleUser>` +
-          `</AssumeRoleResult><ResponseMetadata><RequestId>req-assume</RequestId></ResponseMetadata></AssumeRoleResponse>`,
-      );
-    })();
-  });
-  return new Promise((resolve) => {
-    front!.listen(0, '127.0.0.1', () => {
-      const a = front!.address();
-      frontUrl = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
-      resolve();
-    });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Start local-kms on a free port with two seeded AES keys and an alias; resolves when it listens. */
-async function startLocalKms(): Promise<number> {
-  // Test-only backing keys (random hex, made for this file; local-kms needs fixed ones to seed).
-  writeFileSync(
-    join(dir, 'seed.yaml'),
-    `Keys:\n  Symmetric:\n    Aes:\n` +
-      `      - Metadata:\n          KeyId: ${KEY1}\n        BackingKeys:\n          - 5cdaead27fe7da2de47945d73cd6d79e36494e73802f3cd3869f1d2cb0b5d7a9\n` +
-      `      - Metadata:\n          KeyId: ${KEY2}\n        BackingKeys:\n          - 3f1c2e5d8a7b6c4d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f\n` +
-      `Aliases:\n  - AliasName: alias/sops-ts-test\n    TargetKeyId: ${KEY1}\n`,
-  );
-  const port = await freePort();
-  const child = spawn(LOCAL_KMS, [], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: String(port), KMS_REGION: REGION, KMS_ACCOUNT_ID: ACCOUNT, KMS_SEED_PATH: join(dir, 'seed.yaml'), KMS_DATA_PATH: join(dir, 'kms-data') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  localKms = child;
-  let log = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`local-kms did not start within 10 s:\n${log}`)), 10_000);
-    const onData = (d: Buffer) => {
-      log += d.toString('utf8');
-      if (log.includes('Local KMS started')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`local-kms exited with ${code}:\n${log}`));
-    });
-  });
-  return port;
-}
+let restoreEnv: () => void = () => {};
 
 /** Go sops, asynchronously (the front server runs in this process), in a clean environment plus the AWS settings. */
 function sops(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -241,12 +71,8 @@ function file(name: string, data: string): string {
 }
 
 /** The calls recorded while `f` runs. */
-async function recording<T>(f: () => Promise<T>): Promise<{ result: T; calls: Call[] }> {
-  calls = [];
-  const result = await f();
-  const got = calls;
-  calls = [];
-  return { result, calls: got };
+function recording<T>(f: () => Promise<T>): Promise<{ result: T; calls: Call[] }> {
+  return localKms.recording(f);
 }
 
 /** Strip what differs between two encryptions (ciphertexts, times) to compare the files' shape. */
@@ -353,38 +179,16 @@ describe.skipIf(!live)('AWS KMS against local-kms, cross-checked with Go sops 3.
   beforeAll(async () => {
     assertIsGoSops(sopsBin!);
     dir = mkdtempSync(join(tmpdir(), 'sops-ts-kms-'));
-    const kmsPort = await startLocalKms();
-    await startFront(kmsPort);
-    writeFileSync(join(dir, 'aws-config'), '[profile sopsts]\nregion = us-west-1\n');
-    writeFileSync(join(dir, 'aws-credentials'), `[sopsts]\naws_access_key_id = ${PROFILE_AKID}\naws_secret_access_key = profile-secret\n`);
-    awsEnv = {
-      AWS_ENDPOINT_URL_KMS: frontUrl,
-      AWS_ENDPOINT_URL_STS: frontUrl,
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      // deliberately not the ARN's region: sops takes the region from the ARN
-      AWS_REGION: 'us-east-1',
-      AWS_CONFIG_FILE: join(dir, 'aws-config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'aws-credentials'),
-      // never reach for instance metadata (169.254.169.254) from a test
-      AWS_EC2_METADATA_DISABLED: 'true',
-    };
+    localKms = await startLocalKms(dir);
+    awsEnv = localKms.env;
     // The JS SDK reads process.env (this worker's copy).
-    for (const k of [...Object.keys(awsEnv), 'AWS_PROFILE', 'AWS_ENDPOINT_URL', 'AWS_SESSION_TOKEN', 'AWS_DEFAULT_REGION', 'AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE']) {
-      savedEnv[k] = process.env[k];
-      delete process.env[k];
-    }
-    Object.assign(process.env, awsEnv);
+    restoreEnv = useAwsEnv(awsEnv);
     file('plain.yaml', PLAIN);
   });
 
   afterAll(async () => {
-    for (const [k, v] of Object.entries(savedEnv)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-    localKms?.kill();
-    await new Promise<void>((r) => (front ? front.close(() => r()) : r()));
+    restoreEnv();
+    await localKms?.stop();
   });
 
   it('sops encrypts --kms ARN → sops-ts decrypts, sending the same Decrypt request as sops', async () => {

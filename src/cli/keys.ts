@@ -14,16 +14,18 @@ import type { KeySpec } from '../config.js';
 import { ExitCode } from '../errors.js';
 import type { MasterKeyIdentity, MasterKeyRecipient } from '../keysource.js';
 import { AgeRecipient, splitRecipients } from '../keysources/age.js';
-import { KmsIdentity, KmsRecipient, invalidKmsEncryptionContextError, parseKmsArns, parseKmsEncryptionContext, type KmsClient } from '../keysources/kms.js';
+import { KmsRecipient, invalidKmsEncryptionContextError, parseKmsArns, parseKmsEncryptionContext, type KmsClient } from '../keysources/kms.js';
 import type { StoredKey } from '../metadata.js';
-import { EnvAgeIdentity } from '../node/age-keys.js';
+import { defaultIdentities } from '../node/keys.js';
 import { agePluginRecipientResolver, isAgePluginRecipient } from '../node/age-plugin.js';
 import { createAwsKmsClient } from '../node/kms-aws.js';
-import { AzureKvIdentity, AzureKvRecipient, parseAzureKvUrls, resolveAzureKvVersion, type AzureKvClient } from '../keysources/azure-kv.js';
-import { GcpKmsIdentity, GcpKmsRecipient, parseGcpKmsResourceIds, type GcpKmsClient } from '../keysources/gcp-kms.js';
+import { AzureKvRecipient, parseAzureKvUrls, resolveAzureKvVersion, type AzureKvClient } from '../keysources/azure-kv.js';
+import { GcpKmsRecipient, parseGcpKmsResourceIds, type GcpKmsClient } from '../keysources/gcp-kms.js';
 import { createAzureKvClient } from '../node/azure-kv.js';
 import { createGcpKmsClient } from '../node/gcp-kms.js';
-import { GpgIdentity, GpgRecipient, normalizeFingerprint } from '../node/pgp-gpg.js';
+import { VaultTransitRecipient, parseVaultTransitUri } from '../keysources/hc-vault.js';
+import { vaultTransitOptions, vaultTransitRecipients } from '../node/hc-vault.js';
+import { GpgRecipient, normalizeFingerprint } from '../node/pgp-gpg.js';
 import type { StoredKeyResolver } from '../rekey.js';
 import { UsageError, one, type CliIo, type Parsed } from './common.js';
 
@@ -52,7 +54,6 @@ export function keyFlag(p: Parsed, io: CliIo, name: KeyFlag): string {
 /** Kinds whose key sources are not in sops-ts yet. */
 const NOT_YET: Partial<Record<KeyFlag | StoredKey['type'], string>> = {
   hckms: 'HuaweiCloud KMS',
-  'hc-vault-transit': 'HashiCorp Vault transit', hc_vault: 'HashiCorp Vault transit',
 };
 
 function notYet(kind: string): UsageError {
@@ -90,15 +91,9 @@ export class CliKeys {
     return this.#gcp;
   }
 
-  /** Every identity sops tries: age (incl. SSH keys and plugins), PGP through gpg, AWS KMS, GCP KMS, Azure Key Vault. */
+  /** Every identity sops tries (`defaultIdentities` of the node layer). */
   identities(): MasterKeyIdentity[] {
-    return [
-      new EnvAgeIdentity(this.#io.env),
-      new GpgIdentity({ env: this.#io.env }),
-      new KmsIdentity(this.#kmsClient()),
-      new GcpKmsIdentity(this.#gcpClient()),
-      new AzureKvIdentity(this.#azureClient()),
-    ];
+    return defaultIdentities(this.#io.env);
   }
 
   /** Azure Key Vault recipients for a URL list, each key's version pinned first (sops `NewMasterKeyFromURL`). */
@@ -107,6 +102,11 @@ export class CliKeys {
     const out: AzureKvRecipient[] = [];
     for (const ref of parseAzureKvUrls(list)) out.push(new AzureKvRecipient(await resolveAzureKvVersion(ref, client), client));
     return out;
+  }
+
+  /** Vault transit recipients for a URI list (split on `,`, not trimmed). */
+  vault(list: string): VaultTransitRecipient[] {
+    return vaultTransitRecipients(list, this.#io.env);
   }
 
   /** GCP KMS recipients for a resource ID list. */
@@ -149,6 +149,8 @@ export class CliKeys {
     switch (spec.type) {
       case 'gcp_kms':
         return new GcpKmsRecipient(spec.resourceId.replaceAll(' ', ''), this.#gcpClient());
+      case 'hc_vault':
+        return new VaultTransitRecipient(parseVaultTransitUri(spec.uri), vaultTransitOptions(this.#io.env));
       case 'azure_kv': {
         const client = this.#azureClient();
         const ref = spec.version === '' ? await resolveAzureKvVersion({ vaultUrl: spec.vaultUrl, name: spec.name, version: '' }, client) : spec;
@@ -189,6 +191,8 @@ export class CliKeys {
           return GcpKmsRecipient.fromStoredKey(k, this.#gcpClient());
         case 'azure_kv':
           return AzureKvRecipient.fromStoredKey(k, this.#azureClient());
+        case 'hc_vault':
+          return VaultTransitRecipient.fromStoredKey(k, vaultTransitOptions(this.#io.env));
         default:
           throw notYet(k.type);
       }
@@ -222,6 +226,8 @@ export class CliKeys {
         return this.gcp(value);
       case 'azure-kv':
         return this.azure(value);
+      case 'hc-vault-transit':
+        return this.vault(value);
       default:
         throw notYet(kind);
     }

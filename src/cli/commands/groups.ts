@@ -13,6 +13,8 @@ import { splitRecipients } from '../../keysources/age.js';
 import { normalizeFingerprint } from '../../node/pgp-gpg.js';
 import { parseKmsEncryptionContext } from '../../keysources/kms.js';
 import { CliKeys } from '../keys.js';
+import { VaultTransitRecipient, parseVaultTransitUri } from '../../keysources/hc-vault.js';
+import { vaultTransitOptions } from '../../node/hc-vault.js';
 import { writeFileAtomic } from '../../node/files.js';
 import { emitEncrypted, loadEncrypted, rewrapMetadata, type EncryptedFile, type KeyEntry } from '../../rekey.js';
 import type { Metadata } from '../../metadata.js';
@@ -132,9 +134,15 @@ async function groupsAdd(p: Parsed, io: CliIo): Promise<number> {
     group.push(...keys.kms(arn, ctx ? parseKmsEncryptionContext(ctx) : undefined, one(p, 'aws-profile') ?? ''));
   }
   for (const id of p.flags.get('gcp-kms') ?? []) group.push(...keys.gcp(id));
-  for (const kind of ['hc-vault-transit', 'hckms'] as const) {
-    if ((p.flags.get(kind) ?? []).length > 0) throw CliKeys.notYet(kind);
+  for (const uri of p.flags.get('hc-vault-transit') ?? []) {
+    try {
+      group.push(new VaultTransitRecipient(parseVaultTransitUri(uri), vaultTransitOptions(io.env)));
+    } catch (e) {
+      // sops logs a bad URI and goes on without it.
+      io.stderr(logrusLine('CMD', 'error', 'Failed to add key', { error: e instanceof Error ? e.message : String(e) }));
+    }
   }
+  if ((p.flags.get('hckms') ?? []).length > 0) throw CliKeys.notYet('hckms');
   for (const url of p.flags.get('azure-kv') ?? []) {
     try {
       group.push(...(await keys.azure(url)));
