@@ -39,6 +39,8 @@ export interface Parsed {
   flags: Map<string, string[]>;
   bools: Set<string>;
   files: string[];
+  /** The legacy form (`sops -e FILE`, `sops FILE`), not a subcommand: sops's app action differs in places. */
+  legacy?: boolean;
 }
 
 /** A command: its flags (long names; `aliases` maps short to long) and what it does. Resolves to the exit code. */

@@ -28,6 +28,7 @@ import { vaultTransitOptions, vaultTransitRecipients } from '../node/hc-vault.js
 import { GpgRecipient, normalizeFingerprint } from '../node/pgp-gpg.js';
 import type { StoredKeyResolver } from '../rekey.js';
 import { UsageError, one, type CliIo, type Parsed } from './common.js';
+import { warn } from './log.js';
 
 /** Key flags of `encrypt`, `edit` and the legacy form, with the environment variable each falls back to (urfave `EnvVar`). */
 export const KEY_FLAG_ENV = {
@@ -199,13 +200,32 @@ export class CliKeys {
     };
   }
 
-  /** The `--encryption-context` flag, parsed (exit 6 when malformed). */
-  encryptionContext(p: Parsed): Record<string, string> | undefined {
+  /**
+   * The `--encryption-context` flag as sops's `kms.ParseKMSContext` reads
+   * it: `undefined` when absent or malformed, a malformed one announced by
+   * the `AWSKMS` logger's warning (sops prints it at every parse).
+   */
+  parseContext(p: Parsed): Record<string, string> | undefined {
     const text = one(p, 'encryption-context') ?? '';
     if (text === '') return undefined;
     const ctx = parseKmsEncryptionContext(text);
-    if (ctx === undefined) throw invalidKmsEncryptionContextError();
+    if (ctx === undefined) warn(this.#io, 'Encryption context contains a non-string value, context will not be used', 'AWSKMS');
     return ctx;
+  }
+
+  /** The `--encryption-context` of the key flags: malformed is exit 6 (sops `keyGroups`), after the warning. */
+  encryptionContext(p: Parsed): Record<string, string> | undefined {
+    const ctx = this.parseContext(p);
+    if (ctx === undefined && (one(p, 'encryption-context') ?? '') !== '') throw invalidKmsEncryptionContextError();
+    return ctx;
+  }
+
+  /**
+   * The context for `.sops.yaml` KMS keys: only the legacy form passes the
+   * flag to the config (the `encrypt`/`edit` subcommands load it with none).
+   */
+  configContext(p: Parsed): Record<string, string> | undefined {
+    return p.legacy === true ? this.parseContext(p) : undefined;
   }
 
   /**
@@ -221,7 +241,8 @@ export class CliKeys {
       case 'pgp':
         return value.split(',').map((fp) => this.pgp(normalizeFingerprint(fp)));
       case 'kms':
-        return this.kms(value, this.encryptionContext(p), one(p, 'aws-profile') ?? '');
+        // groupFromFlags has checked the context; rotate's --add-kms only warns.
+        return this.kms(value, this.parseContext(p), one(p, 'aws-profile') ?? '');
       case 'gcp-kms':
         return this.gcp(value);
       case 'azure-kv':
@@ -242,6 +263,8 @@ export class CliKeys {
   async groupFromFlags(p: Parsed): Promise<MasterKeyRecipient[] | undefined> {
     const order: KeyFlag[] = ['kms', 'gcp-kms', 'hckms', 'azure-kv', 'pgp', 'hc-vault-transit', 'age'];
     const values = order.map((k) => [k, keyFlag(p, this.#io, k)] as const);
+    // The legacy form parsed the context once already, for the config.
+    if (p.legacy === true) this.parseContext(p);
     // sops checks the encryption context before anything else.
     this.encryptionContext(p);
     if (values.every(([, v]) => v === '')) return undefined;

@@ -129,6 +129,7 @@ function parseArgs(argv: readonly string[]): Parsed {
     }
     files.push(a);
   }
+  const legacyForm = command === undefined;
   if (command === undefined) {
     // The legacy forms need a file (sops's app action: exit 100 before anything else).
     const legacy = bools.has('decrypt') || bools.has('encrypt') || bools.has('rotate') || flags.has('set') || flags.has('extract');
@@ -142,7 +143,7 @@ function parseArgs(argv: readonly string[]): Parsed {
     else if (files.length > 0 && Object.hasOwn(COMMANDS, 'edit')) command = 'edit';
     else command = 'help';
   }
-  return { command, flags, bools, files };
+  return { command, flags, bools, files, ...(legacyForm ? { legacy: true } : {}) };
 }
 
 const HELP = `NAME:

@@ -90,7 +90,14 @@ export class AgeRecipient implements MasterKeyRecipient {
     } catch (err) {
       throw new SopsError('ERR_INVALID_KEY', 'failed to parse input as Bech32-encoded age public key', { cause: err });
     }
-    const file = await e.encrypt(dataKey);
+    let file: Uint8Array;
+    try {
+      file = await e.encrypt(dataKey);
+    } catch (err) {
+      // Go age wraps a recipient's failure (e.g. a plugin's) this way, and sops wraps that.
+      const m = err instanceof Error ? err.message : String(err);
+      throw new SopsError('ERR_ENCRYPT', `failed to create writer for encrypting sops data key with age: failed to wrap key for recipient #0: ${m}`, { cause: err });
+    }
     return { type: 'age', recipient: this.name, enc: armor.encode(file) };
   }
 }

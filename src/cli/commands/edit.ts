@@ -258,7 +258,7 @@ async function newFileSession(
     if (rule === undefined) {
       throw new UsageError('config file not found, or has no creation rules, and no keys provided through command line options', ExitCode.ErrorGeneric);
     }
-    const context = keys.encryptionContext(p);
+    const context = keys.configContext(p);
     recipients = await Promise.all(rule.keyGroups.map((g) => Promise.all(g.map((k) => keys.fromSpec(k, context)))));
     if (recipients.length === 0) recipients = [[]];
   }

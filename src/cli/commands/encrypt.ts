@@ -34,7 +34,7 @@ async function runEncrypt(p: Parsed, io: CliIo): Promise<void> {
     if (rule === undefined) {
       throw new UsageError('config file not found, or has no creation rules, and no keys provided through command line options', ExitCode.ErrorGeneric);
     }
-    const context = keys.encryptionContext(p);
+    const context = keys.configContext(p);
     keyGroups = await Promise.all(rule.keyGroups.map((g) => Promise.all(g.map((k) => keys.fromSpec(k, context)))));
     // A rule without keys (even `key_groups: []`) is one empty group to sops.
     if (keyGroups.length === 0) keyGroups = [[]];

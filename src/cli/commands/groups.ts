@@ -11,7 +11,6 @@ import { ExitCode, NoDataKeyError, SopsError } from '../../errors.js';
 import { getDataKey, type MasterKeyIdentity } from '../../keysource.js';
 import { splitRecipients } from '../../keysources/age.js';
 import { normalizeFingerprint } from '../../node/pgp-gpg.js';
-import { parseKmsEncryptionContext } from '../../keysources/kms.js';
 import { CliKeys } from '../keys.js';
 import { VaultTransitRecipient, parseVaultTransitUri } from '../../keysources/hc-vault.js';
 import { vaultTransitOptions } from '../../node/hc-vault.js';
@@ -129,9 +128,8 @@ async function groupsAdd(p: Parsed, io: CliIo): Promise<number> {
   const group: KeyEntry[] = [];
   for (const fp of p.flags.get('pgp') ?? []) group.push(keys.pgp(normalizeFingerprint(fp)));
   for (const arn of p.flags.get('kms') ?? []) {
-    // sops ignores a malformed --encryption-context here (ParseKMSContext gives nil).
-    const ctx = one(p, 'encryption-context');
-    group.push(...keys.kms(arn, ctx ? parseKmsEncryptionContext(ctx) : undefined, one(p, 'aws-profile') ?? ''));
+    // sops parses the context per ARN and ignores a malformed one (with a warning).
+    group.push(...keys.kms(arn, keys.parseContext(p), one(p, 'aws-profile') ?? ''));
   }
   for (const id of p.flags.get('gcp-kms') ?? []) group.push(...keys.gcp(id));
   for (const uri of p.flags.get('hc-vault-transit') ?? []) {
