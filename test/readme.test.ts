@@ -47,3 +47,25 @@ console.log(JSON.stringify(o.stringData));`;
     expect(JSON.parse(r.stdout)).toEqual({ 'postgres-user': 'app', 'postgres-password': 'correct-horse-battery-staple', database: 'orders' });
   });
 });
+
+describe('README entry points', () => {
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+  const imports = [...readme.matchAll(/import \{ ([^}]+) \} from '(sops-ts[^']*)'/g)].map((m) => ({ names: m[1]!.split(',').map((n) => n.trim()), from: m[2]! }));
+
+  it.each(imports.map((i) => [`${i.from}: ${i.names.join(', ')}`, i] as const))('%s resolves in the built package', async (_n, i) => {
+    expect(Object.hasOwn(pkg.exports, i.from === 'sops-ts' ? '.' : `./${i.from.slice('sops-ts/'.length)}`)).toBe(true);
+    const code = `const m = await import(${JSON.stringify(i.from)}); process.stdout.write(JSON.stringify(${JSON.stringify(i.names)}.filter((n) => !(n in m))));`;
+    const r = runAsUser(code);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('[]');
+  });
+
+  it('the table names every entry point of package.json', () => {
+    for (const name of Object.keys(pkg.exports)) {
+      if (name === './package.json') continue;
+      const spec = name === '.' ? '`sops-ts`' : `sops-ts/${name.slice(2)}`;
+      const listed = readme.includes(spec) || (name.startsWith('./stores/') && readme.includes('sops-ts/stores/{yaml,json,dotenv,ini,binary}'));
+      expect(listed, name).toBe(true);
+    }
+  });
+});
