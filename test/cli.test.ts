@@ -153,3 +153,27 @@ describe('sops-ts decrypt / encrypt', () => {
     expect(b.code).toBe(25);
   });
 });
+
+describe('--help', () => {
+  it('the main help lists every command', async () => {
+    const r = await run(['--help']);
+    expect(r.code).toBe(0);
+    const { COMMANDS } = await import('../src/cli/commands/index.js');
+    for (const name of Object.keys(COMMANDS)) expect(r.stdout.toString(), name).toMatch(new RegExp(`^   ${name} `, 'm'));
+  });
+
+  it('COMMAND --help lists every flag the command takes', async () => {
+    const { COMMANDS } = await import('../src/cli/commands/index.js');
+    for (const [name, cmd] of Object.entries(COMMANDS)) {
+      const r = await run([name, '--help']);
+      expect(r.code, name).toBe(0);
+      for (const f of [...(cmd.valueFlags ?? []), ...(cmd.boolFlags ?? [])]) expect(r.stdout.toString(), `${name} --${f}`).toContain(`--${f}`);
+    }
+  });
+
+  it('docs/cli.md names every command', async () => {
+    const doc = readFileSync(join(REPO_ROOT, 'docs', 'cli.md'), 'utf8');
+    const { COMMANDS } = await import('../src/cli/commands/index.js');
+    for (const name of Object.keys(COMMANDS)) expect(doc, name).toContain(`\`${name}`);
+  });
+});

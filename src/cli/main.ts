@@ -133,7 +133,7 @@ function parseArgs(argv: readonly string[]): Parsed {
   if (command === undefined) {
     // The legacy forms need a file (sops's app action: exit 100 before anything else).
     const legacy = bools.has('decrypt') || bools.has('encrypt') || bools.has('rotate') || flags.has('set') || flags.has('extract');
-    if (legacy && files.length === 0) throw new UsageError('Error: no file specified', ExitCode.NoFileSpecified);
+    if (legacy && files.length === 0 && !bools.has('help')) throw new UsageError('Error: no file specified', ExitCode.NoFileSpecified);
     if (bools.has('decrypt')) command = 'decrypt';
     else if (bools.has('encrypt')) command = 'encrypt';
     else if (bools.has('rotate')) command = 'rotate';
@@ -164,9 +164,20 @@ COMMANDS:
    exec-env    execute a command with decrypted values inserted into the environment
    exec-file   execute a command with the decrypted contents as a temporary file
    groups      modify the groups on a SOPS file
+   keyservice  (not supported: use Go sops) start a SOPS key service server
+   publish     (not supported: use Go sops) publish sops file or directory to a configured destination
 
-   Formats: yaml, json, dotenv, ini, binary. Keys: age (SOPS_AGE_KEY, SOPS_AGE_KEY_FILE,
-   SOPS_AGE_KEY_CMD, ~/.config/sops/age/keys.txt); config: .sops.yaml.
+GLOBAL OPTIONS:
+   -d, -e, -r, --set, --extract, -i, -s   the legacy forms: sops-ts -d FILE is sops-ts decrypt FILE
+   --config FILE      path to the config file (env: SOPS_CONFIG); default: .sops.yaml upwards
+   --indent N         indentation of YAML and JSON output
+   --version, --help
+
+   Formats: yaml, json, dotenv, ini, binary (by extension, or --input-type/--output-type).
+   Keys: age (SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, SOPS_AGE_KEY_CMD, ~/.config/sops/age/keys.txt,
+   SSH keys, plugins), PGP through gpg (SOPS_PGP_FP), AWS KMS (SOPS_KMS_ARN), GCP KMS
+   (SOPS_GCP_KMS_IDS), Azure Key Vault (SOPS_AZURE_KEYVAULT_URLS), Vault transit
+   (SOPS_VAULT_URIS). "sops-ts COMMAND --help" lists a command's flags; see docs/cli.md.
 `;
 
 
@@ -197,6 +208,37 @@ function errorText(e: SopsError, command: string): { text: string; exitCode: num
   return { text: e.message, exitCode: e.exitCode };
 }
 
+/** The one-line description of each command, from the main help. */
+function describeCommand(name: string): string {
+  const line = HELP.split('\n').find((l) => l.startsWith(`   ${name} `));
+  return line === undefined ? '' : line.slice(3 + name.length).trim();
+}
+
+/** `sops-ts COMMAND --help`: the command's description and every flag it takes. */
+function commandHelp(name: string): string {
+  const cmd = COMMANDS[name]!;
+  const short = Object.entries(ALIASES).filter(([, long]) => cmd.valueFlags?.includes(long) || cmd.boolFlags?.includes(long));
+  const flag = (f: string, value: boolean) => {
+    const alias = short.find(([, long]) => long === f)?.[0];
+    return `   --${f}${alias ? `, -${alias}` : ''}${value ? ' value' : ''}`;
+  };
+  const lines = [
+    'NAME:',
+    `   sops-ts ${name} - ${describeCommand(name)}`,
+    '',
+    'USAGE:',
+    `   sops-ts ${name} [command options] [arguments...]`,
+    '',
+    'OPTIONS:',
+    ...[...(cmd.valueFlags ?? [])].map((f) => flag(f, true)),
+    ...[...(cmd.boolFlags ?? [])].map((f) => flag(f, false)),
+    '',
+    'See docs/cli.md for what each flag does (the same as in sops).',
+    '',
+  ];
+  return lines.join('\n');
+}
+
 /** Run the CLI; resolves to the exit code. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let command = 'help';
@@ -208,7 +250,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return 0;
     }
     if (p.command === 'help' || p.bools.has('help')) {
-      io.stdout(HELP);
+      io.stdout(p.legacy === true || p.command === 'help' ? HELP : commandHelp(p.command));
       return 0;
     }
     return await COMMANDS[p.command]!.run(p, io);
