@@ -7,6 +7,7 @@
  */
 import { SopsError } from './errors.js';
 import { kmsKeyString } from './keysources/kms-name.js';
+import { parseHcKmsKeyId, parseHcKmsKeyIds } from './keysources/hckms.js';
 import { re2Match, compileRe2 } from './re2.js';
 import { YamlStore } from './stores/yaml.js';
 import { toJS } from './tree.js';
@@ -131,7 +132,12 @@ function keyGroupFrom(g: Obj): KeySpec[] {
     out.push({ type: 'kms', arn: str(o['arn']), role: str(o['role']), context: ctx, awsProfile: str(o['aws_profile']) });
   }
   for (const k of list(g['gcp_kms'], 'gcp_kms')) out.push({ type: 'gcp_kms', resourceId: str(obj(k, 'gcp_kms')['resource_id']) });
-  for (const k of list(g['hckms'], 'hckms')) out.push({ type: 'hckms', keyId: str(obj(k, 'hckms')['key_id']) });
+  for (const k of list(g['hckms'], 'hckms')) {
+    // Kept as written (untrimmed), but checked.
+    const keyId = str(obj(k, 'hckms')['key_id']);
+    parseHcKmsKeyId(keyId);
+    out.push({ type: 'hckms', keyId });
+  }
   for (const k of list(g['azure_keyvault'], 'azure_keyvault')) {
     const o = obj(k, 'azure_keyvault');
     out.push({ type: 'azure_kv', vaultUrl: str(o['vaultUrl']), name: str(o['key']), version: str(o['version']) });
@@ -158,7 +164,8 @@ function ruleFrom(r: Obj): CreationRule {
       ...keyField(r['pgp'], 'pgp').map((fp): KeySpec => ({ type: 'pgp', fp: fp.replace(/ /g, '') })),
       ...keyField(r['kms'], 'kms').map((a) => kmsFromArn(a, awsProfile)),
       ...keyField(r['gcp_kms'], 'gcpkms').map((resourceId): KeySpec => ({ type: 'gcp_kms', resourceId })),
-      ...list(r['hckms'], 'hckms').map((k): KeySpec => ({ type: 'hckms', keyId: str(k) })),
+      // sops joins the list with `,` and splits it again (so one entry may give two keys), each checked.
+      ...parseHcKmsKeyIds(list(r['hckms'], 'hckms').map(str).join(',')).map((keyId): KeySpec => ({ type: 'hckms', keyId })),
       ...keyField(r['azure_keyvault'], 'azure_keyvault').map(azureFromUrl),
       ...keyField(r['hc_vault_transit_uri'], 'vault').map((uri): KeySpec => ({ type: 'hc_vault', uri })),
     ];

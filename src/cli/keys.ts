@@ -25,6 +25,8 @@ import { createAzureKvClient } from '../node/azure-kv.js';
 import { createGcpKmsClient } from '../node/gcp-kms.js';
 import { VaultTransitRecipient, parseVaultTransitUri } from '../keysources/hc-vault.js';
 import { vaultTransitOptions, vaultTransitRecipients } from '../node/hc-vault.js';
+import { HcKmsRecipient, parseHcKmsKeyIds, type HcKmsClient } from '../keysources/hckms.js';
+import { createHcKmsClient } from '../node/hckms.js';
 import { GpgRecipient, normalizeFingerprint } from '../node/pgp-gpg.js';
 import type { StoredKeyResolver } from '../rekey.js';
 import { UsageError, one, type CliIo, type Parsed } from './common.js';
@@ -53,9 +55,7 @@ export function keyFlag(p: Parsed, io: CliIo, name: KeyFlag): string {
 }
 
 /** Kinds whose key sources are not in sops-ts yet. */
-const NOT_YET: Partial<Record<KeyFlag | StoredKey['type'], string>> = {
-  hckms: 'HuaweiCloud KMS',
-};
+const NOT_YET: Partial<Record<KeyFlag | StoredKey['type'], string>> = {};
 
 function notYet(kind: string): UsageError {
   return new UsageError(`${NOT_YET[kind as KeyFlag] ?? kind} keys are not supported by sops-ts yet; use Go sops for this file`, ExitCode.ErrorGeneric);
@@ -70,6 +70,7 @@ export class CliKeys {
   #kms: KmsClient | undefined;
   #azure: AzureKvClient | undefined;
   #gcp: GcpKmsClient | undefined;
+  #hckms: HcKmsClient | undefined;
   /** age recipients the user named: the only ones a plugin may be started for. */
   readonly #userAge: string[] = [];
 
@@ -85,6 +86,17 @@ export class CliKeys {
   #azureClient(): AzureKvClient {
     this.#azure ??= createAzureKvClient();
     return this.#azure;
+  }
+
+  #hckmsClient(): HcKmsClient {
+    this.#hckms ??= createHcKmsClient({ env: this.#io.env });
+    return this.#hckms;
+  }
+
+  /** HuaweiCloud KMS recipients for a `region:key-uuid` list (checked as sops checks them). */
+  hckms(list: string): HcKmsRecipient[] {
+    const client = this.#hckmsClient();
+    return parseHcKmsKeyIds(list).map((id) => new HcKmsRecipient(id, client));
   }
 
   #gcpClient(): GcpKmsClient {
@@ -152,6 +164,8 @@ export class CliKeys {
         return new GcpKmsRecipient(spec.resourceId.replaceAll(' ', ''), this.#gcpClient());
       case 'hc_vault':
         return new VaultTransitRecipient(parseVaultTransitUri(spec.uri), vaultTransitOptions(this.#io.env));
+      case 'hckms':
+        return new HcKmsRecipient(spec.keyId, this.#hckmsClient());
       case 'azure_kv': {
         const client = this.#azureClient();
         const ref = spec.version === '' ? await resolveAzureKvVersion({ vaultUrl: spec.vaultUrl, name: spec.name, version: '' }, client) : spec;
@@ -164,7 +178,7 @@ export class CliKeys {
       case 'kms':
         return new KmsRecipient({ arn: spec.arn, role: spec.role, context: spec.context ?? context, awsProfile: spec.awsProfile }, this.#kmsClient());
       default:
-        throw notYet(spec.type);
+        throw notYet((spec as { type: string }).type);
     }
   }
 
@@ -194,8 +208,10 @@ export class CliKeys {
           return AzureKvRecipient.fromStoredKey(k, this.#azureClient());
         case 'hc_vault':
           return VaultTransitRecipient.fromStoredKey(k, vaultTransitOptions(this.#io.env));
+        case 'hckms':
+          return HcKmsRecipient.fromStoredKey(k, this.#hckmsClient());
         default:
-          throw notYet(k.type);
+          throw notYet((k as { type: string }).type);
       }
     };
   }
@@ -249,6 +265,8 @@ export class CliKeys {
         return this.azure(value);
       case 'hc-vault-transit':
         return this.vault(value);
+      case 'hckms':
+        return this.hckms(value);
       default:
         throw notYet(kind);
     }

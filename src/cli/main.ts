@@ -177,7 +177,8 @@ GLOBAL OPTIONS:
    Keys: age (SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, SOPS_AGE_KEY_CMD, ~/.config/sops/age/keys.txt,
    SSH keys, plugins), PGP through gpg (SOPS_PGP_FP), AWS KMS (SOPS_KMS_ARN), GCP KMS
    (SOPS_GCP_KMS_IDS), Azure Key Vault (SOPS_AZURE_KEYVAULT_URLS), Vault transit
-   (SOPS_VAULT_URIS). "sops-ts COMMAND --help" lists a command's flags; see docs/cli.md.
+   (SOPS_VAULT_URIS), HuaweiCloud KMS (SOPS_HUAWEICLOUD_KMS_IDS).
+   "sops-ts COMMAND --help" lists a command's flags; see docs/cli.md.
 `;
 
 

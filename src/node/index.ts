@@ -22,6 +22,7 @@ export { GpgIdentity, GpgRecipient, normalizeFingerprint, type GpgOptions, type 
 export { createAwsKmsClient, awsKmsIdentity, awsKmsRecipients, type AwsKmsClientOptions, type AwsKmsRecipientsOptions } from './kms-aws.js';
 export { createGcpKmsClient, gcpKmsIdentity, gcpKmsRecipients, type GcpKmsClientOptions, type GcpKmsRecipientsOptions } from './gcp-kms.js';
 export { createAzureKvClient, azureKvIdentity, azureKvRecipients, type AzureKvClientOptions, type AzureKvRecipientsOptions } from './azure-kv.js';
+export { createHcKmsClient, hcKmsIdentity, hcKmsRecipients, type HcKmsClientOptions, type HcKmsRecipientsOptions } from './hckms.js';
 export { vaultTokenProvider, vaultTransitOptions, vaultTransitIdentity, vaultTransitRecipients, type VaultEnv } from './hc-vault.js';
 export {
   AgePluginIdentity,

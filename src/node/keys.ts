@@ -23,6 +23,8 @@ import { createGcpKmsClient } from './gcp-kms.js';
 import { createAwsKmsClient } from './kms-aws.js';
 import { GpgIdentity } from './pgp-gpg.js';
 import { vaultTransitIdentity } from './hc-vault.js';
+import { HcKmsIdentity } from '../keysources/hckms.js';
+import { createHcKmsClient } from './hckms.js';
 
 /** Options of {@link defaultIdentities}. */
 export interface DefaultIdentitiesOptions {
@@ -32,7 +34,7 @@ export interface DefaultIdentitiesOptions {
 
 /**
  * Every identity sops tries, in sops's kinds: age (incl. SSH and plugins),
- * PGP (gpg), AWS KMS, GCP KMS, Azure Key Vault, Vault transit. Each returns `null` for
+ * PGP (gpg), AWS KMS, GCP KMS, Azure Key Vault, Vault transit, HuaweiCloud KMS. Each returns `null` for
  * keys of other kinds, so the list can be passed as it is.
  */
 export function defaultIdentities(env: Env = process.env, options: DefaultIdentitiesOptions = {}): MasterKeyIdentity[] {
@@ -43,5 +45,6 @@ export function defaultIdentities(env: Env = process.env, options: DefaultIdenti
     new GcpKmsIdentity(createGcpKmsClient({ env })),
     new AzureKvIdentity(createAzureKvClient()),
     vaultTransitIdentity(env),
+    new HcKmsIdentity(createHcKmsClient({ env })),
   ];
 }

@@ -140,7 +140,7 @@ async function groupsAdd(p: Parsed, io: CliIo): Promise<number> {
       io.stderr(logrusLine('CMD', 'error', 'Failed to add key', { error: e instanceof Error ? e.message : String(e) }));
     }
   }
-  if ((p.flags.get('hckms') ?? []).length > 0) throw CliKeys.notYet('hckms');
+  // sops 3.13.3's groups add reads no --hckms values (the flag is accepted and ignored).
   for (const url of p.flags.get('azure-kv') ?? []) {
     try {
       group.push(...(await keys.azure(url)));
