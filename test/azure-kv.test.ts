@@ -21,7 +21,7 @@
 // missing sops fails under SOPS_TS_REQUIRE_SOPS=1). The one test through
 // `@azure/identity`'s DefaultAzureCredential is skipped visibly when that
 // optional package is not installed (CI does not install it).
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { constants as C, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes, type KeyObject } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -42,10 +42,11 @@ import {
   parseAzureKvUrls,
   type AzureKvClient,
 } from '../src/keysources/azure-kv.js';
-import { metadataFromTree, type AzureKvStoredKey } from '../src/metadata.js';
+import type { AzureKvStoredKey } from '../src/metadata.js';
 import { azureKvIdentity, azureKvRecipients, createAzureKvClient, parseKeyVaultChallenge, type AzureTokenCredential } from '../src/node/azure-kv.js';
-import { decrypt, encrypt, storeFor } from '../src/sops.js';
+import { decrypt, encrypt } from '../src/sops.js';
 import { assertIsGoSops, cleanSopsEnv, findSops } from './helpers/sops.js';
+import { reportErrors, runAsync, storedKeys, type AsyncRun } from './helpers/key-sources.js';
 
 const VAULT = 'https://sopsts.vault.azure.net';
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -235,17 +236,6 @@ function sopsEnv(): Record<string, string> {
   });
 }
 
-function sops(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(sopsBin!, args, { cwd: dir, env: sopsEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 function file(name: string, data: string): string {
   writeFileSync(join(dir, name), data);
@@ -260,27 +250,18 @@ async function recording<T>(f: () => Promise<T>): Promise<{ result: T; calls: Va
   return { result, calls };
 }
 
-async function azureEntries(text: string): Promise<AzureKvStoredKey[]> {
-  const store = await storeFor('yaml');
-  return metadataFromTree(store.loadEncryptedFile(text).metadata).keyGroups.flat() as AzureKvStoredKey[];
-}
 
-/** The error texts in sops's `Failed to get the data key` report, word wrap undone. */
-function reportErrors(report: string): string[] {
-  const out: string[] = [];
-  for (const line of report.split('\n')) {
-    const m = /^ {4}([- ]) \| ?(.*)$/.exec(line);
-    if (!m) continue;
-    if (m[1] === '-') out.push(m[2]!);
-    else out[out.length - 1] += ' ' + m[2]!;
-  }
-  return out;
-}
 
 /** Method, path, version and authorization of each call (bodies hold random keys). */
 const strip = (cs: VaultCall[]) => cs.map(({ body, ...c }) => ({ ...c, hasBody: body.length > 0 }));
 
 // ------------------------------------------------------------ pure parsing (no services)
+
+function sops(args: string[]): Promise<AsyncRun> {
+  return runAsync(sopsBin!, args, dir, sopsEnv());
+}
+
+const azureEntries = (text: string) => storedKeys<AzureKvStoredKey>(text);
 
 describe('Azure Key Vault key URLs and enc encoding (sops azkv/keysource.go)', () => {
   it('parses key URLs as NewMasterKeyFromURL does', () => {

@@ -17,7 +17,6 @@
 // carry the same fields), the real service and its error texts, and
 // credentials that go through google-auth-library (user credentials,
 // external accounts, the metadata server).
-import { spawn } from 'node:child_process';
 import { createCipheriv, createDecipheriv, generateKeyPairSync, randomBytes, verify as verifySignature } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -27,10 +26,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NoDataKeyError } from '../src/errors.js';
 import { wrapDataKey } from '../src/keysource.js';
 import { GcpKmsIdentity, GcpKmsRecipient, GcpKmsServiceError, checkGcpKmsResourceId, parseGcpKmsResourceIds } from '../src/keysources/gcp-kms.js';
-import { metadataFromTree, type GcpKmsStoredKey } from '../src/metadata.js';
+import type { GcpKmsStoredKey } from '../src/metadata.js';
 import { createGcpKmsClient, gcpKmsEndpoint, gcpKmsErrorText, gcpKmsIdentity, gcpKmsRecipients } from '../src/node/gcp-kms.js';
-import { decrypt, encrypt, storeFor } from '../src/sops.js';
+import { decrypt, encrypt } from '../src/sops.js';
 import { assertIsGoSops, cleanSopsEnv, findSops } from './helpers/sops.js';
+import { reportErrors, runAsync, storedKeys, type AsyncRun } from './helpers/key-sources.js';
 
 const KEY1 = 'projects/sops-ts/locations/global/keyRings/ring/cryptoKeys/key1';
 const KEY2 = 'projects/sops-ts/locations/europe-west1/keyRings/ring/cryptoKeys/key2';
@@ -147,17 +147,6 @@ function serviceAccountJson(): string {
   });
 }
 
-function sops(args: string[], environment: Record<string, string> = env()): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(sopsBin!, args, { cwd: dir, env: cleanSopsEnv(environment), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 async function recording<T>(f: () => Promise<T>): Promise<{ result: T; calls: KmsCall[] }> {
   calls = [];
@@ -167,23 +156,15 @@ async function recording<T>(f: () => Promise<T>): Promise<{ result: T; calls: Km
   return { result, calls: got };
 }
 
-async function gcpEntries(text: string): Promise<GcpKmsStoredKey[]> {
-  const store = await storeFor('yaml');
-  return metadataFromTree(store.loadEncryptedFile(text).metadata).keyGroups.flat() as GcpKmsStoredKey[];
-}
 
-function reportErrors(report: string): string[] {
-  const out: string[] = [];
-  for (const line of report.split('\n')) {
-    const m = /^ {4}([- ]) \| ?(.*)$/.exec(line);
-    if (!m) continue;
-    if (m[1] === '-') out.push(m[2]!);
-    else out[out.length - 1] += ' ' + m[2]!;
-  }
-  return out;
-}
 
 // ------------------------------------------------------------ no services
+
+function sops(args: string[], environment: Record<string, string> = env()): Promise<AsyncRun> {
+  return runAsync(sopsBin!, args, dir, cleanSopsEnv(environment));
+}
+
+const gcpEntries = (text: string) => storedKeys<GcpKmsStoredKey>(text);
 
 describe('GCP KMS resource IDs, endpoints and errors (sops gcpkms/keysource.go)', () => {
   it('splits lists and removes spaces as MasterKeysFromResourceIDString does', () => {

@@ -27,10 +27,11 @@ import {
   VaultTransitRecipient,
   vaultTransitKeyString,
 } from '../src/keysources/hc-vault.js';
-import { metadataFromTree, type VaultStoredKey } from '../src/metadata.js';
+import type { VaultStoredKey } from '../src/metadata.js';
 import { vaultTokenProvider, vaultTransitIdentity, vaultTransitOptions, vaultTransitRecipients } from '../src/node/hc-vault.js';
-import { decrypt, encrypt, storeFor } from '../src/sops.js';
+import { decrypt, encrypt } from '../src/sops.js';
 import { REPO_ROOT, assertIsGoSops, findSops, runSops } from './helpers/sops.js';
+import { storedKeys } from './helpers/key-sources.js';
 
 const PLAIN = 'db:\n    user: admin\n    password: hunter2\nlist:\n    - 1\n    - two\n';
 
@@ -105,10 +106,7 @@ function shape(text: string): string {
   return text.replace(/ENC\[AES256_GCM,[^\]]*\]/g, 'ENC[…]').replace(/(enc|created_at|lastmodified): .*/g, '$1: …');
 }
 
-async function vaultEntries(text: string): Promise<VaultStoredKey[]> {
-  const store = await storeFor('yaml');
-  return metadataFromTree(store.loadEncryptedFile(text).metadata).keyGroups.flat() as VaultStoredKey[];
-}
+const vaultEntries = (text: string) => storedKeys<VaultStoredKey>(text);
 
 /** sops's per-key report with its word wrap undone (for matching, not comparing). */
 function unwrapReport(stderr: string): string {

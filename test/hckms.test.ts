@@ -21,7 +21,7 @@
 // codes and texts), the SDK's ECS-metadata / pod-identity / IdP credentials
 // (not implemented by sops-ts), and endpoint fail-over between several
 // endpoints of a region.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -32,10 +32,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NoDataKeyError } from '../src/errors.js';
 import { wrapDataKey } from '../src/keysource.js';
 import { HcKmsClientError, HcKmsIdentity, HcKmsRecipient, parseHcKmsKeyId, parseHcKmsKeyIds, type HcKmsClient } from '../src/keysources/hckms.js';
-import { metadataFromTree, type HcKmsStoredKey } from '../src/metadata.js';
+import type { HcKmsStoredKey } from '../src/metadata.js';
 import { createHcKmsClient, hcKmsCredentialsFromEnv, hcKmsEndpoints, hcKmsErrorText, hcKmsIdentity, hcKmsRecipients, hcSign } from '../src/node/hckms.js';
-import { decrypt, encrypt, storeFor } from '../src/sops.js';
+import { decrypt, encrypt } from '../src/sops.js';
 import { assertIsGoSops, cleanSopsEnv, findSops } from './helpers/sops.js';
+import { reportErrors, runAsync, storedKeys, type AsyncRun } from './helpers/key-sources.js';
 
 const PLAIN = 'db:\n    user: admin\n    password: hunter2\n';
 const AK = 'HPUATESTAK' + randomBytes(5).toString('hex').toUpperCase();
@@ -200,17 +201,6 @@ function oursEnv(e: Record<string, string>): Record<string, string> {
   return cleanSopsEnv(e);
 }
 
-function sops(args: string[], environment: Record<string, string> = env()): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(sopsBin!, args, { cwd: dir, env: cleanSopsEnv(environment), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 async function recording<T>(f: () => Promise<T>): Promise<{ result: T; calls: Call[] }> {
   calls = [];
@@ -220,21 +210,7 @@ async function recording<T>(f: () => Promise<T>): Promise<{ result: T; calls: Ca
   return { result, calls: got };
 }
 
-async function hckmsEntries(text: string): Promise<HcKmsStoredKey[]> {
-  const store = await storeFor('yaml');
-  return metadataFromTree(store.loadEncryptedFile(text).metadata).keyGroups.flat() as HcKmsStoredKey[];
-}
 
-function reportErrors(report: string): string[] {
-  const out: string[] = [];
-  for (const line of report.split('\n')) {
-    const m = /^ {4}([- ]) \| ?(.*)$/.exec(line);
-    if (!m) continue;
-    if (m[1] === '-') out.push(m[2]!);
-    else out[out.length - 1] += ' ' + m[2]!;
-  }
-  return out;
-}
 
 /** A fetch that sends https://127.0.0.1:<https port> to the same handler over plain HTTP (our client has no SSL_CERT_FILE). */
 function viaHttp(): typeof fetch {
@@ -242,6 +218,12 @@ function viaHttp(): typeof fetch {
 }
 
 // ------------------------------------------------------------ no services
+
+function sops(args: string[], environment: Record<string, string> = env()): Promise<AsyncRun> {
+  return runAsync(sopsBin!, args, dir, cleanSopsEnv(environment));
+}
+
+const hckmsEntries = (text: string) => storedKeys<HcKmsStoredKey>(text);
 
 describe('HuaweiCloud KMS key IDs, endpoints, signing and errors (sops hckms/keysource.go, SDK v0.1.207)', () => {
   it('splits lists as NewMasterKeyFromKeyIDString does: trimmed, empty entries skipped, each checked', () => {

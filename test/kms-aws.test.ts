@@ -13,7 +13,6 @@
 // Skipped with a visible message when Go sops, local-kms or the AWS SDK
 // (`@aws-sdk/client-kms`, `@aws-sdk/client-sts`: optional peers) is absent;
 // under SOPS_TS_REQUIRE_SOPS=1 a missing one fails.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,14 +30,14 @@ import {
   parseKmsArns,
   parseKmsEncryptionContext,
 } from '../src/keysources/kms.js';
-import { metadataFromTree } from '../src/metadata.js';
 import { awsKmsIdentity, awsKmsRecipients, createAwsKmsClient } from '../src/node/kms-aws.js';
-import { decrypt, encrypt, storeFor } from '../src/sops.js';
+import { decrypt, encrypt } from '../src/sops.js';
 import {
   ACCOUNT, ALIAS, ARN1, ARN2, DENIED_ROLE, MISSING, PROFILE_AKID, REGION, ROLE, ROLE_AKID, requireLocalKms, startLocalKms, useAwsEnv,
   type Call, type KmsCall, type LocalKms,
 } from './helpers/local-kms.js';
 import { assertIsGoSops, cleanSopsEnv, findSops } from './helpers/sops.js';
+import { reportErrors, runAsync, storedKeys, type AsyncRun } from './helpers/key-sources.js';
 
 const PLAIN = 'db:\n    user: admin\n    password: hunter2\nlist:\n    - 1\n    - two\n';
 
@@ -53,16 +52,8 @@ let awsEnv: Record<string, string> = {};
 let restoreEnv: () => void = () => {};
 
 /** Go sops, asynchronously (the front server runs in this process), in a clean environment plus the AWS settings. */
-function sops(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(sopsBin!, args, { cwd: dir, env: cleanSopsEnv({ ...awsEnv, ...extraEnv }), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+function sops(args: string[], extraEnv: Record<string, string> = {}): Promise<AsyncRun> {
+  return runAsync(sopsBin!, args, dir, cleanSopsEnv({ ...awsEnv, ...extraEnv }));
 }
 
 function file(name: string, data: string): string {
@@ -89,17 +80,6 @@ function sopsWrapError(stderr: string): { name: string; message: string } {
   return { name: m[1]!, message: m[2]! };
 }
 
-/** The error texts in sops's `Failed to get the data key` report, word wrap undone. */
-function reportErrors(report: string): string[] {
-  const out: string[] = [];
-  for (const line of report.split('\n')) {
-    const m = /^ {4}([- ]) \| ?(.*)$/.exec(line);
-    if (!m) continue;
-    if (m[1] === '-') out.push(m[2]!);
-    else out[out.length - 1] += ' ' + m[2]!;
-  }
-  return out;
-}
 
 async function ourEncrypt(kms: string, opts: { context?: Record<string, string>; awsProfile?: string } = {}): Promise<string> {
   return encrypt(PLAIN, { format: 'yaml', recipients: awsKmsRecipients(kms, opts) });
@@ -107,10 +87,7 @@ async function ourEncrypt(kms: string, opts: { context?: Record<string, string>;
 async function ourDecrypt(text: string): Promise<string> {
   return decrypt(text, { format: 'yaml', identities: [awsKmsIdentity()] });
 }
-async function kmsEntries(text: string) {
-  const store = await storeFor('yaml');
-  return metadataFromTree(store.loadEncryptedFile(text).metadata).keyGroups.flat();
-}
+const kmsEntries = (text: string) => storedKeys(text);
 
 // ------------------------------------------------------------ pure parsing (no services)
 
