@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { KeySpec } from '../config.js';
+import type { CreationRule, KeySpec } from '../config.js';
 import { ExitCode } from '../errors.js';
 import type { MasterKeyIdentity, MasterKeyRecipient } from '../keysource.js';
 import { AgeRecipient, splitRecipients } from '../keysources/age.js';
@@ -270,6 +270,22 @@ export class CliKeys {
       default:
         throw notYet(kind);
     }
+  }
+
+  /**
+   * The key groups of a new file (sops `getEncryptConfig`): the group from
+   * the key flags when there is one, else the creation rule's groups (a rule
+   * without keys, even `key_groups: []`, is one empty group to sops), else
+   * sops's "config file not found" error.
+   */
+  async keyGroups(p: Parsed, fromFlags: MasterKeyRecipient[] | undefined, rule: CreationRule | undefined): Promise<MasterKeyRecipient[][]> {
+    if (fromFlags !== undefined) return [fromFlags];
+    if (rule === undefined) {
+      throw new UsageError('config file not found, or has no creation rules, and no keys provided through command line options', ExitCode.ErrorGeneric);
+    }
+    const context = this.configContext(p);
+    const groups = await Promise.all(rule.keyGroups.map((g) => Promise.all(g.map((k) => this.fromSpec(k, context)))));
+    return groups.length === 0 ? [[]] : groups;
   }
 
   /**

@@ -13,7 +13,7 @@ import { basename, resolve } from 'node:path';
 import { ValueCipher } from '../../cipher.js';
 import { creationRuleFor } from '../../config.js';
 import { ExitCode, SopsError } from '../../errors.js';
-import { wrapDataKey, type MasterKeyRecipient } from '../../keysource.js';
+import { wrapDataKey } from '../../keysource.js';
 import { SOPS_VERSION, metadataFromTree, metadataToTree, type Metadata } from '../../metadata.js';
 
 import { decryptDocument, encryptWith, storeFor } from '../../sops.js';
@@ -251,17 +251,7 @@ async function newFileSession(
 
   // Keys: any key flag (or its variable) replaces the config's keys.
   const keys = new CliKeys(io);
-  let recipients: MasterKeyRecipient[][];
-  const fromFlags = await keys.groupFromFlags(p);
-  if (fromFlags !== undefined) recipients = [fromFlags];
-  else {
-    if (rule === undefined) {
-      throw new UsageError('config file not found, or has no creation rules, and no keys provided through command line options', ExitCode.ErrorGeneric);
-    }
-    const context = keys.configContext(p);
-    recipients = await Promise.all(rule.keyGroups.map((g) => Promise.all(g.map((k) => keys.fromSpec(k, context)))));
-    if (recipients.length === 0) recipients = [[]];
-  }
+  const recipients = await keys.keyGroups(p, await keys.groupFromFlags(p), rule);
   const thresholdFlag = one(p, 'shamir-secret-sharing-threshold');
   const shamir = thresholdFlag !== undefined ? Number(thresholdFlag) : rule?.shamirThreshold ?? 0;
 

@@ -4,7 +4,6 @@
  */
 import { ExitCode } from '../../errors.js';
 import { creationRuleFor } from '../../config.js';
-import type { MasterKeyRecipient } from '../../keysource.js';
 import { encryptToBytes } from '../../sops.js';
 import type { SelectionRules } from '../../walk.js';
 import { CliKeys, KEY_VALUE_FLAGS } from '../keys.js';
@@ -28,17 +27,7 @@ async function runEncrypt(p: Parsed, io: CliIo): Promise<void> {
   const fromFlags = await keys.groupFromFlags(p);
   const config = configFor(p, io);
   const rule = config === undefined ? undefined : creationRuleFor(config.config, config.dir, configPath);
-  let keyGroups: MasterKeyRecipient[][];
-  if (fromFlags !== undefined) keyGroups = [fromFlags];
-  else {
-    if (rule === undefined) {
-      throw new UsageError('config file not found, or has no creation rules, and no keys provided through command line options', ExitCode.ErrorGeneric);
-    }
-    const context = keys.configContext(p);
-    keyGroups = await Promise.all(rule.keyGroups.map((g) => Promise.all(g.map((k) => keys.fromSpec(k, context)))));
-    // A rule without keys (even `key_groups: []`) is one empty group to sops.
-    if (keyGroups.length === 0) keyGroups = [[]];
-  }
+  const keyGroups = await keys.keyGroups(p, fromFlags, rule);
   const thresholdFlag = one(p, 'shamir-secret-sharing-threshold');
   const shamirThreshold = thresholdFlag !== undefined ? Number(thresholdFlag) : rule?.shamirThreshold ?? 0;
   // Command-line rules take precedence, field by field (sops getEncryptConfig).
