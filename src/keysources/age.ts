@@ -1,7 +1,14 @@
 /**
- * age master keys (sops `age/keysource.go`), through typage
- * (`age-encryption`). The data key is age-encrypted to exactly one recipient
- * per entry and stored ASCII-armored (64-column base64, trailing newline).
+ * age master keys (sops `age/keysource.go`). The data key is age-encrypted to
+ * exactly one recipient per entry and stored ASCII-armored (64-column base64,
+ * trailing newline).
+ *
+ * Native keys (`age1…`/`AGE-SECRET-KEY-1…` and the post-quantum
+ * `age1pq1…`/`AGE-SECRET-KEY-PQ-1…`) go through `age-core.ts`, which is
+ * small enough for the browser bundle and gives Go age's error texts, as
+ * sops shows them. SSH keys and plugin objects (typage `Identity` /
+ * `Recipient`) go through typage (`age-encryption`), loaded by dynamic
+ * `import()` only when such a key is used.
  *
  * SSH public keys (`ssh-ed25519 …`, `ssh-rsa …`) are recipients and SSH
  * private keys identities too, as in sops ≥ 3.10 (age's `agessh`; here
@@ -12,8 +19,9 @@
  *
  * @module
  */
-import { Decrypter, Encrypter, armor, type Identity, type Recipient } from 'age-encryption';
+import type { Identity, Recipient } from 'age-encryption';
 import { SopsError } from '../errors.js';
+import { AgeDecryptError, armorEncode, decryptFile, encryptFile, isNativeIdentity, parseAgeIdentity, parseAgeRecipient, type AgeNativeIdentity, type AgeNativeRecipient } from './age-core.js';
 import { isPemPrivateKey, parseSshIdentity, parseSshRecipient } from './age-ssh.js';
 import type { MasterKeyIdentity, MasterKeyRecipient } from '../keysource.js';
 import type { AgeStoredKey, StoredKey } from '../metadata.js';
@@ -39,10 +47,24 @@ export function checkAgeRecipient(recipient: string): void {
   parseRecipient(recipient);
 }
 
-/** Parse a recipient: a typage recipient string, or an SSH {@link Recipient}. */
-function parseRecipient(recipient: string): string | Recipient {
+/** The recipients {@link parseNative} made (to tell them from typage objects). */
+const nativeRecipients = new WeakSet<AgeNativeRecipient>();
+
+/** A native recipient as Go age parses it; its error in sops's words. */
+function parseNative(r: string): AgeNativeRecipient {
+  try {
+    const n = parseAgeRecipient(r);
+    nativeRecipients.add(n);
+    return n;
+  } catch (e) {
+    throw new SopsError('ERR_INVALID_KEY', `failed to parse input as Bech32-encoded age public key: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
+/** Parse a recipient: a native one (age-core), or an SSH {@link Recipient}. */
+function parseRecipient(recipient: string): AgeNativeRecipient | Recipient {
   const r = recipient.trim();
-  if (r.startsWith('age1pq1')) return r; // post-quantum hybrid: typage parses it
+  if (r.startsWith('age1pq1')) return parseNative(r); // post-quantum hybrid (sops: age.ParseHybridRecipient)
   if (r.startsWith('age1')) {
     const data = r.slice(4);
     if (!BECH32_CHARS.test(data) || r.length !== 62) {
@@ -51,7 +73,7 @@ function parseRecipient(recipient: string): string | Recipient {
       }
       throw new SopsError('ERR_INVALID_KEY', 'failed to parse input as Bech32-encoded age public key: malformed recipient');
     }
-    return r;
+    return parseNative(r);
   }
   if (r.startsWith('ssh-')) {
     // sops hands the whole trimmed string (comment included) to agessh.ParseRecipient.
@@ -72,7 +94,8 @@ function parseRecipient(recipient: string): string | Recipient {
 export class AgeRecipient implements MasterKeyRecipient {
   readonly type = 'age' as const;
   readonly name: string;
-  readonly #recipient: string | Recipient;
+  readonly #recipient: Recipient | undefined;
+  readonly #native: AgeNativeRecipient | undefined;
   /**
    * @param recipient The recipient string, as written to the metadata.
    * @param plugin For an age plugin recipient (`age1<name>1…`): the typage
@@ -81,12 +104,26 @@ export class AgeRecipient implements MasterKeyRecipient {
    */
   constructor(recipient: string, plugin?: Recipient) {
     this.name = recipient.trim();
-    this.#recipient = plugin ?? parseRecipient(this.name);
+    const r = plugin ?? parseRecipient(this.name);
+    if (nativeRecipients.has(r as AgeNativeRecipient)) this.#native = r as AgeNativeRecipient;
+    else this.#recipient = r as Recipient;
   }
   async wrap(dataKey: Uint8Array): Promise<AgeStoredKey> {
+    if (this.#native !== undefined) {
+      let file: Uint8Array;
+      try {
+        file = await encryptFile(dataKey, [this.#native]);
+      } catch (err) {
+        // Go age: "failed to wrap key for recipient #0: …", wrapped by sops.
+        const m = err instanceof Error ? err.message : String(err);
+        throw new SopsError('ERR_ENCRYPT', `failed to create writer for encrypting sops data key with age: ${m}`, { cause: err });
+      }
+      return { type: 'age', recipient: this.name, enc: armorEncode(file) };
+    }
+    const { Encrypter, armor } = await import('age-encryption');
     const e = new Encrypter();
     try {
-      e.addRecipient(this.#recipient);
+      e.addRecipient(this.#recipient!);
     } catch (err) {
       throw new SopsError('ERR_INVALID_KEY', 'failed to parse input as Bech32-encoded age public key', { cause: err });
     }
@@ -194,6 +231,10 @@ export class AgeIdentity implements MasterKeyIdentity {
   async unwrap(key: StoredKey): Promise<Uint8Array | null> {
     if (key.type !== 'age') return null;
     if (this.#identities.length === 0) throw new Error(formatAgeError('failed to load age identities', undefined, this.#ctx));
+    const ids = this.#identities;
+    if (ids.every((id) => typeof id === 'string' && isNativeIdentity(id))) return this.#unwrapNative(key.enc, ids as readonly string[]);
+    // SSH and plugin identities: typage, loaded only now.
+    const { Decrypter, armor } = await import('age-encryption');
     let file: Uint8Array;
     try {
       file = armor.decode(key.enc);
@@ -201,11 +242,32 @@ export class AgeIdentity implements MasterKeyIdentity {
       throw new Error(formatAgeError('failed to create reader for decrypting sops data key with age', `armor: ${e instanceof Error ? e.message : String(e)}`, this.#ctx));
     }
     const d = new Decrypter();
-    for (const id of this.#identities) d.addIdentity(id);
+    for (const id of ids) d.addIdentity(id);
     try {
       return await d.decrypt(file);
     } catch (e) {
-      throw new Error(formatAgeError('failed to create reader for decrypting sops data key with age', ageErrorText(e, this.#identities.length), this.#ctx));
+      throw new Error(formatAgeError('failed to create reader for decrypting sops data key with age', ageErrorText(e, ids.length), this.#ctx));
+    }
+  }
+
+  /**
+   * Native identities only: age-core, with Go age's texts where sops puts
+   * them. Errors of `age.Decrypt` (armor, header, stanzas, no match, header
+   * MAC, nonce) read `failed to create reader for decrypting sops data key
+   * with age: …` with the identity context; errors while reading the payload
+   * read `failed to copy age decrypted data into bytes.Buffer: …`, without it
+   * (sops `MasterKey.Decrypt`).
+   */
+  async #unwrapNative(enc: string, ids: readonly string[]): Promise<Uint8Array> {
+    // A malformed key string: typage refused it when it was added, before
+    // decrypting; Go's text here (`malformed secret key: …`, never the key).
+    const natives: AgeNativeIdentity[] = ids.map((id) => parseAgeIdentity(id));
+    try {
+      return await decryptFile(enc, natives);
+    } catch (e) {
+      if (!(e instanceof AgeDecryptError)) throw e;
+      if (e.stage === 'payload') throw new Error(`failed to copy age decrypted data into bytes.Buffer: ${e.message}`, { cause: e });
+      throw new Error(formatAgeError('failed to create reader for decrypting sops data key with age', e.message, this.#ctx), { cause: e });
     }
   }
 }
