@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Browser bundle size of each entry point: esbuild (platform browser, ESM,
-// minified, code splitting) from src/, gzip -9. For each entry it reports the
-// entry chunk and the total of every chunk the entry can load (its static
-// imports and its dynamic imports, recursively): the "total" is what a page
-// that uses every feature of the entry downloads, the "entry" what it
-// downloads before anything is needed lazily.
+// minified, code splitting) from src/, gzip -9. For each entry: the entry
+// chunk; "up-front", the entry chunk and every chunk it imports statically
+// (what a page loads before anything else is needed); "all", every chunk the
+// entry can ever load (dynamic imports too: every format, the noble
+// fallbacks, SSH crypto, re2js for regexes outside the translated subset).
 //
 //   node scripts/size.mjs            prints a table
 //   import { measure } from './scripts/size.mjs'   (test/size.test.ts)
@@ -47,7 +47,7 @@ export async function measure(entries = ENTRIES) {
     const outdir = mkdtempSync(join(tmpdir(), 'sops-ts-size-'));
     try {
       const r = await build({
-        entryPoints: [join(REPO_ROOT, file)],
+        entryPoints: [file],
         bundle: true,
         splitting: true,
         format: 'esm',
@@ -56,12 +56,20 @@ export async function measure(entries = ENTRIES) {
         write: false,
         metafile: true,
         outdir,
+        absWorkingDir: REPO_ROOT,
         external: EXTERNAL,
         logLevel: 'silent',
       });
       const gz = new Map(r.outputFiles.map((f) => [relative(REPO_ROOT, f.path), gzipSync(f.contents, { level: 9 }).length]));
+      const staticOnly = new Set();
+      const visitStatic = (o) => {
+        if (staticOnly.has(o)) return;
+        staticOnly.add(o);
+        for (const i of outputs[o].imports) if (!i.external && i.kind === 'import-statement') visitStatic(i.path);
+      };
       const outputs = r.metafile.outputs;
-      const entryOut = Object.keys(outputs).find((o) => outputs[o].entryPoint !== undefined);
+      // The entry's own chunk (dynamically imported modules are entry points of their chunks too).
+      const entryOut = Object.keys(outputs).find((o) => outputs[o].entryPoint === file);
       const seen = new Set();
       const visit = (o) => {
         if (seen.has(o)) return;
@@ -70,7 +78,27 @@ export async function measure(entries = ENTRIES) {
       };
       visit(entryOut);
       const size = (o) => gz.get(o) ?? 0;
-      out[name] = { entry: size(entryOut), total: [...seen].reduce((a, o) => a + size(o), 0), chunks: seen.size };
+      visitStatic(entryOut);
+      // The decrypt path of issue 6's budget: what a page that decrypts and
+      // verifies all five formats with age X25519 and post-quantum keys loads
+      // when WebCrypto is there: the up-front chunks, every store chunk and
+      // the ML-KEM chunk (not the noble fallbacks, SSH, plugins or re2js).
+      const inputsOf = (o) => Object.keys(outputs[o].inputs);
+      const wanted = (o) =>
+        !inputsOf(o).some((f) => f.includes('age-encryption/')) && // typage: SSH and plugin identities only
+        inputsOf(o).some((f) => /src\/stores\/(yaml|json|dotenv|ini|binary)\.ts$|post-quantum\/ml-kem/.test(f));
+      const decryptPath = new Set(staticOnly);
+      for (const o of seen) {
+        if (!wanted(o)) continue;
+        const stack = [o];
+        while (stack.length > 0) {
+          const c = stack.pop();
+          if (decryptPath.has(c)) continue;
+          decryptPath.add(c);
+          for (const i of outputs[c].imports) if (!i.external && i.kind === 'import-statement') stack.push(i.path);
+        }
+      }
+      out[name] = { entry: size(entryOut), decrypt: [...decryptPath].reduce((a, o) => a + size(o), 0), upfront: [...staticOnly].reduce((a, o) => a + size(o), 0), total: [...seen].reduce((a, o) => a + size(o), 0), chunks: seen.size };
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }
@@ -81,6 +109,6 @@ export async function measure(entries = ENTRIES) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const m = await measure();
   const kb = (n) => (n / 1024).toFixed(1).padStart(6);
-  console.log('entry point         entry KB gz   total KB gz   chunks');
-  for (const [name, s] of Object.entries(m)) console.log(`${name.padEnd(20)}${kb(s.entry)}        ${kb(s.total)}        ${s.chunks}`);
+  console.log('entry point         entry  up-front  decrypt path  all chunks (KB gzipped)  chunks');
+  for (const [name, s] of Object.entries(m)) console.log(`${name.padEnd(20)}${kb(s.entry)}  ${kb(s.upfront)}    ${kb(s.decrypt)}      ${kb(s.total)}                ${s.chunks}`);
 }
