@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { armor, generateHybridIdentity, identityToRecipient } from 'age-encryption';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SopsError } from '../src/errors.js';
@@ -320,8 +321,9 @@ describe('SSH recipients through the core without sops', () => {
     expect(await decrypt(enc, { format: 'yaml', ageIdentities: [priv('ed')] })).toBe(PLAIN);
     const r = parseSshRecipient(pub('ed'));
     const stanzas = await r.wrapFileKey(new Uint8Array(16).fill(7));
-    expect(parseSshIdentity(priv('ed2')).unwrapFileKey(stanzas)).toBeNull();
-    expect(parseSshIdentity(priv('ed')).unwrapFileKey(stanzas)).toEqual(new Uint8Array(16).fill(7));
+    // asynchronous: the SSH crypto is a lazily loaded module
+    expect(await parseSshIdentity(priv('ed2')).unwrapFileKey(stanzas)).toBeNull();
+    expect(await parseSshIdentity(priv('ed')).unwrapFileKey(stanzas)).toEqual(new Uint8Array(16).fill(7));
     expect(await parseSshIdentity(priv('rsa')).unwrapFileKey(stanzas)).toBeNull();
   });
 });
@@ -359,6 +361,136 @@ describe.runIf(bin)('the CLI with SSH recipients (sops splits --age, SOPS_AGE_RE
         expect(sopsDecrypt(r.stdout, { SOPS_AGE_SSH_PRIVATE_KEY_FILE: keys[name]! }).stdout.toString('utf8')).toBe(PLAIN);
         const ours = await cli(['decrypt', tmpFile(r.stdout)], { SOPS_AGE_SSH_PRIVATE_KEY_FILE: keys[name]! });
         expect(ours.stdout).toBe(PLAIN);
+      }
+    }
+  });
+});
+
+/** An `ssh-ed25519` authorized_keys line for 32 raw key bytes (the wire blob built by hand, so any bytes go). */
+function ed25519Line(key: Uint8Array): string {
+  const type = Buffer.from('ssh-ed25519');
+  const u32 = (n: number) => Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+  return `ssh-ed25519 ${Buffer.concat([u32(type.length), type, u32(32), key]).toString('base64')}`;
+}
+
+/** 32 little-endian bytes of y, with x's sign bit (bit 255) set if asked. */
+function yBytes(y: bigint, sign = false): Uint8Array {
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++, y >>= 8n) out[i] = Number(y & 0xffn);
+  if (sign) out[31]! |= 0x80;
+  return out;
+}
+
+const P25519 = (1n << 255n) - 19n;
+
+/**
+ * Ed25519 public keys that probe agessh's parse-time point check (Go
+ * `edwards25519.Point.SetBytes`): what sops accepts, refuses at parse time,
+ * or refuses when X25519 meets a small-order point. Inputs only: the expected
+ * outcome is whatever sops 3.13.3 does with them.
+ */
+const ED25519_POINT_CASES: [string, () => Uint8Array][] = [
+  ['ssh-keygen key', () => (parseSshPublicKey(pub('ed')).key as { key: Uint8Array }).key],
+  ['ssh-keygen key, second', () => (parseSshPublicKey(pub('ed2')).key as { key: Uint8Array }).key],
+  ['y = 3 (on the curve, small y)', () => yBytes(3n)],
+  ['y = 2 (not on the curve)', () => yBytes(2n)],
+  ['y = 2 with the sign bit (not on the curve)', () => yBytes(2n, true)],
+  ['non-canonical y = p + 3 (≡ 3, on the curve)', () => yBytes(P25519 + 3n)],
+  ['non-canonical y = 2^255 − 1 (≡ 18, on the curve)', () => yBytes((1n << 255n) - 1n)],
+  ['non-canonical y = p + 2 (≡ 2, not on the curve)', () => yBytes(P25519 + 2n)],
+  ['identity (y = 1)', () => yBytes(1n)],
+  ['identity with the sign bit (x = 0, "−0")', () => yBytes(1n, true)],
+  ['identity, non-canonical y = p + 1', () => yBytes(P25519 + 1n)],
+  ['order 2 (y = p − 1)', () => yBytes(P25519 - 1n)],
+  ['order 2 with the sign bit', () => yBytes(P25519 - 1n, true)],
+  ['order 4 (y = 0)', () => yBytes(0n)],
+  ['order 4, non-canonical y = p', () => yBytes(P25519)],
+  // the two order-8 points of libsodium's small-order blocklist
+  ['order 8', () => Buffer.from('26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05', 'hex')],
+  ['order 8, the other', () => Buffer.from('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a', 'hex')],
+];
+
+describe('Ed25519 recipients: the point check agessh makes when it parses the key', () => {
+  async function cli(args: string[]) {
+    const { main } = await import('../src/cli/main.js');
+    const out: (Uint8Array | string)[] = [];
+    let err = '';
+    const code = await main(args, { stdout: (d) => out.push(d), stderr: (d) => (err += d), env: { HOME: emptyHome, PATH: process.env.PATH ?? '' }, cwd: dir });
+    return { code, stdout: Buffer.concat(out.map((d) => Buffer.from(d))).toString('utf8'), stderr: err };
+  }
+
+  it.runIf(bin).each(ED25519_POINT_CASES)('%s: sops-ts encrypts, or fails, exactly as sops does', async (_name, key) => {
+    const line = ed25519Line(key());
+    const file = tmpFile(PLAIN);
+    const theirs = sops(['encrypt', '--age', line, file], {});
+    const ours = await cli(['encrypt', '--age', line, file]);
+    expect(ours.stderr).toBe(theirs.stderr.toString());
+    expect(ours.code).toBe(theirs.code);
+    if (theirs.code === 0) {
+      // the same stanza kind and tag (the share is random)
+      const tagOf = (enc: string) => stanzaArgs(enc)[0]!.split(' ').slice(0, 2);
+      expect(tagOf(ours.stdout)).toEqual(tagOf(theirs.stdout.toString('utf8')));
+    }
+  });
+
+  it('accepts exactly the encodings a ZIP-215 decoder accepts (noble, zip215: Go SetBytes\'s rule), for random and edge keys', () => {
+    const keys = [...ED25519_POINT_CASES.slice(2).map(([, k]) => k()), ...Array.from({ length: 200 }, () => crypto.getRandomValues(new Uint8Array(32)))];
+    let accepted = 0;
+    for (const key of keys) {
+      let oracle = true;
+      try {
+        ed25519.Point.fromBytes(key, true);
+      } catch {
+        oracle = false;
+      }
+      const line = ed25519Line(key);
+      let ours = true;
+      try {
+        checkAgeRecipient(line);
+      } catch (e) {
+        ours = false;
+        expect((e as Error).message).toBe(`failed to parse input as age-ssh public key: malformed SSH recipient: ${JSON.stringify(line)}: invalid Ed25519 public key: edwards25519: invalid point encoding`);
+      }
+      expect(ours, Buffer.from(key).toString('hex')).toBe(oracle);
+      if (ours) accepted++;
+    }
+    // about half of random y are on the curve: both branches were exercised
+    expect(accepted).toBeGreaterThan(50);
+    expect(accepted).toBeLessThan(keys.length - 50);
+  });
+
+  it.runIf(bin)('a small-order share in an ssh-ed25519 stanza: the identity fails with sops\'s text', async () => {
+    const enc = sopsEncrypt(pub('ed'));
+    const block = /enc: \|\n((?: {12}.*\n)+)/.exec(enc)!;
+    const file = new TextDecoder().decode(armor.decode(block[1]!.replace(/^ {12}/gm, '')));
+    // the share (third argument) becomes the order-4 point u = 0
+    const forged = file.replace(/^(-> ssh-ed25519 \S+ )\S+$/m, `$1${Buffer.alloc(32).toString('base64').replace(/=+$/, '')}`);
+    expect(forged).not.toBe(file);
+    const armored = armor.encode(new TextEncoder().encode(forged)).trimEnd().split('\n').map((l) => ' '.repeat(12) + l).join('\n') + '\n';
+    const bad = enc.replace(block[1]!, armored);
+    const s = sopsDecrypt(bad, { SOPS_AGE_SSH_PRIVATE_KEY_FILE: keys['ed']! });
+    expect(s.code).toBe(128);
+    const err = await decrypt(bad, { format: 'yaml', identities: [new EnvAgeIdentity({ HOME: emptyHome, SOPS_AGE_SSH_PRIVATE_KEY_FILE: keys['ed']! })] }).catch((e: unknown) => e);
+    expect((err as Error).message).toBe(s.stderr.trim());
+  });
+});
+
+describe('PKCS #8 Ed25519 private keys (the public key derived from the seed, synchronously)', () => {
+  it('the public key is what OpenSSL derives; sops decrypts what sops-ts encrypts to it', async () => {
+    for (let i = 0; i < 3; i++) {
+      const p = join(dir, `p8-ed-${i}.pem`);
+      execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', p], { stdio: 'ignore' });
+      const spki = execFileSync('openssl', ['pkey', '-in', p, '-pubout', '-outform', 'DER']);
+      const id = parseSshIdentity(readFileSync(p, 'utf8'));
+      expect(id).toBeInstanceOf(SshEd25519Identity);
+      expect(id.publicKey.type === 'ssh-ed25519' && Buffer.from(id.publicKey.key).equals(spki.subarray(spki.length - 32))).toBe(true);
+      const line = formatSshPublicKey(id.publicKey);
+      const enc = await encrypt(PLAIN, { format: 'yaml', age: [line] });
+      expect(await decrypt(enc, { format: 'yaml', ageIdentities: [readFileSync(p, 'utf8')] })).toBe(PLAIN);
+      if (bin) {
+        const s = sopsDecrypt(enc, { SOPS_AGE_SSH_PRIVATE_KEY_FILE: p });
+        expect(s.stderr).toBe('');
+        expect(s.stdout.toString('utf8')).toBe(PLAIN);
       }
     }
   });

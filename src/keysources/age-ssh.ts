@@ -25,21 +25,36 @@
  * `PRIVATE KEY` (PKCS #8, RSA or Ed25519). Passphrase-protected keys are not
  * supported: {@link SshPassphraseMissingError}.
  *
- * Web-standard only: `@noble/curves` for X25519 and the Edwards → Montgomery
- * map, `@noble/hashes`, `@noble/ciphers`, and `crypto.subtle` for RSA-OAEP.
+ * Web-standard only: `@noble/curves` for X25519, `@noble/hashes`,
+ * `@noble/ciphers`, and `crypto.subtle` for RSA-OAEP. Parsing and the checks
+ * agessh makes when it parses a key are synchronous and here (the Edwards
+ * point check and the Edwards → Montgomery map with a few lines of BigInt
+ * arithmetic); the crypto is in `age-ssh-crypto.ts`, loaded by dynamic
+ * `import()` on the first `wrapFileKey` / `unwrapFileKey`, so that a browser
+ * bundle does not carry it until an SSH key is used.
  *
  * @module
  */
-import { ed25519, x25519 } from '@noble/curves/ed25519.js';
-import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { hkdf } from '@noble/hashes/hkdf.js';
+// Only types from typage: a value import would pull all of typage into the
+// bundle that parses SSH keys; a stanza is built as a plain `{ args, body }`
+// (all typage's header encoder reads).
+import type { Identity, Recipient, Stanza } from 'age-encryption';
+// SHA-2 is in the main bundle anyway (the MAC); it is all the synchronous
+// part needs. X25519, HKDF and ChaCha20-Poly1305 are in `age-ssh-crypto.ts`.
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
-import { Stanza, type Identity, type Recipient } from 'age-encryption';
 import { base64Decode, base64Encode, fromUtf8, utf8 } from '../encoding.js';
 import { SopsError } from '../errors.js';
+import type * as SshCrypto from './age-ssh-crypto.js';
 
-const ED25519_LABEL = /* @__PURE__ */ utf8('age-encryption.org/v1/ssh-ed25519');
-const RSA_OAEP_LABEL = 'age-encryption.org/v1/ssh-rsa';
+/** The SSH crypto module, loaded on the first wrap or unwrap. */
+let sshCrypto: Promise<typeof SshCrypto> | undefined;
+function loadSshCrypto(): Promise<typeof SshCrypto> {
+  // A failed load (a chunk that could not be fetched) is not cached: the next use retries.
+  return (sshCrypto ??= import('./age-ssh-crypto.js').catch((e: unknown) => {
+    sshCrypto = undefined;
+    throw e;
+  }));
+}
 
 /** SSH key algorithms Go's `ssh.ParsePublicKey` knows but age cannot use as recipients. */
 const OTHER_SSH_KEY_TYPES = new Set([
@@ -122,11 +137,6 @@ function modInverse(a: bigint, m: bigint): bigint | undefined {
     [s0, s1] = [s1, s0 - q * s1];
   }
   return r0 === 1n ? mod(s0, m) : undefined;
-}
-
-/** For WebCrypto, which wants `Uint8Array<ArrayBuffer>`. */
-function buf(b: Uint8Array): Uint8Array<ArrayBuffer> {
-  return b as Uint8Array<ArrayBuffer>;
 }
 
 // ---------------------------------------------------------------------------
@@ -352,40 +362,132 @@ export function parseSshPublicKey(text: string): { key: SshPublicKey; comment: s
 }
 
 // ---------------------------------------------------------------------------
+// Curve25519 field arithmetic (what parsing needs; the rest is lazy)
+
+/** The field prime 2^255 − 19. */
+const P = (1n << 255n) - 19n;
+/** The Edwards curve constant d = −121665/121666 mod p. */
+const ED_D = 37095705934669439343138083508754565189542113879843219016388785533085940283555n;
+
+function powP(b: bigint, e: bigint): bigint {
+  let r = 1n;
+  b = mod(b, P);
+  for (; e > 0n; e >>= 1n) {
+    if (e & 1n) r = (r * b) % P;
+    b = (b * b) % P;
+  }
+  return r;
+}
+
+/** Inversion by Fermat, so that 0 maps to 0 as in Go's `field.Element.Invert`. */
+const invP = (a: bigint) => powP(a, P - 2n);
+
+function leBytesToBigint(b: Uint8Array): bigint {
+  let n = 0n;
+  for (let i = b.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(b[i]!);
+  return n;
+}
+
+function bigintToLe32(n: bigint): Uint8Array {
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++, n >>= 8n) out[i] = Number(n & 0xffn);
+  return out;
+}
+
+/**
+ * The X25519 (Montgomery u) form of an Ed25519 public key, with the checks of
+ * Go's `edwards25519.Point.SetBytes` that agessh's `NewEd25519Recipient`
+ * makes when it parses the key: y is the low 255 bits (the top bit is x's
+ * sign), reduced mod p — non-canonical encodings (y ≥ p) are accepted, as is
+ * x = 0 with the sign bit set — and the point must be on the curve:
+ * x² = (y² − 1)/(d·y² + 1) must be a square. Small-order points (the
+ * identity among them) pass here, as in Go; X25519 refuses them when a file
+ * key is wrapped. Then u = (1 + y)/(1 − y) (Go `Point.BytesMontgomery`,
+ * where the identity's 1/0 is 0). Throws Go's text.
+ */
+function ed25519ToMontgomery(key: Uint8Array): Uint8Array {
+  const y = leBytesToBigint(key) & ((1n << 255n) - 1n);
+  const y2 = (y * y) % P;
+  const x2 = mod((y2 - 1n) * invP(ED_D * y2 + 1n), P);
+  // Euler's criterion: x² is a square unless x²^((p−1)/2) = −1.
+  if (powP(x2, (P - 1n) / 2n) === P - 1n) throw new Error('edwards25519: invalid point encoding');
+  return bigintToLe32(mod((1n + y) * invP(1n - y), P));
+}
+
+/**
+ * The Ed25519 public key of a seed (RFC 8032 §5.1.5): a = clamp(SHA-512(seed)[0..32]),
+ * A = a·B. Only PKCS #8 Ed25519 keys need it (an OpenSSH key stores its public
+ * half), as Go's `ed25519.NewKeyFromSeed` when `x509.ParsePKCS8PrivateKey`
+ * reads one; kept synchronous so that the identity's `publicKey` is there at
+ * construction. Extended coordinates, a = −1, unified addition (also used to
+ * double): not constant-time, but the key is the user's own and never leaves memory.
+ */
+function ed25519PublicKeyFromSeed(seed: Uint8Array): Uint8Array {
+  const h = sha512(seed);
+  h[0]! &= 248;
+  h[31]! &= 127;
+  h[31]! |= 64;
+  const a = leBytesToBigint(h.subarray(0, 32));
+  type Pt = [bigint, bigint, bigint, bigint]; // X, Y, Z, T
+  const d2 = (2n * ED_D) % P;
+  const add = ([x1, y1, z1, t1]: Pt, [x2, y2, z2, t2]: Pt): Pt => {
+    const A = ((y1 - x1) * (y2 - x2)) % P;
+    const B = ((y1 + x1) * (y2 + x2)) % P;
+    const C = (((t1 * d2) % P) * t2) % P;
+    const D = (2n * z1 * z2) % P;
+    const [E, F, G, H] = [B - A, D - C, D + C, B + A];
+    return [(E * F) % P, (G * H) % P, (F * G) % P, (E * H) % P];
+  };
+  const by = (4n * invP(5n)) % P;
+  let bx = recoverX(by);
+  if (bx & 1n) bx = P - bx; // the base point's x is even
+  let q: Pt = [0n, 1n, 1n, 0n];
+  let b: Pt = [bx, by, 1n, (bx * by) % P];
+  for (let k = a; k > 0n; k >>= 1n) {
+    if (k & 1n) q = add(q, b);
+    b = add(b, b);
+  }
+  const zi = invP(q[2]);
+  const x = mod(q[0] * zi, P);
+  const y = mod(q[1] * zi, P);
+  return bigintToLe32(y | ((x & 1n) << 255n));
+}
+
+/** A square root x of (y² − 1)/(d·y² + 1), for a y on the curve (RFC 8032 §5.1.3). */
+function recoverX(y: bigint): bigint {
+  const x2 = mod((y * y - 1n) * invP(ED_D * y * y + 1n), P);
+  let x = powP(x2, (P + 3n) / 8n);
+  if ((x * x) % P !== x2) x = (x * powP(2n, (P - 1n) / 4n)) % P; // times √−1
+  return x;
+}
+
+// ---------------------------------------------------------------------------
 // ssh-ed25519
-
-function ed25519Tweak(key: SshPublicKey): Uint8Array {
-  // agessh: HKDF-SHA-256 with an empty secret and the SSH wire public key as the salt.
-  return hkdf(sha256, new Uint8Array(0), key.wire, ED25519_LABEL, 32);
-}
-
-function ed25519WrappingKey(sharedSecret: Uint8Array, tweak: Uint8Array, share: Uint8Array, recipient: Uint8Array): Uint8Array {
-  const tweaked = x25519.scalarMult(tweak, sharedSecret);
-  return hkdf(sha256, tweaked, concat(share, recipient), ED25519_LABEL, 32);
-}
 
 /** The age `ssh-ed25519` recipient (Go `agessh.Ed25519Recipient`). */
 export class SshEd25519Recipient implements Recipient {
   /** The SSH public key. */
   readonly publicKey: SshPublicKey;
   readonly #theirPublicKey: Uint8Array;
+  /** Throws `ERR_INVALID_KEY` as agessh: `invalid Ed25519 public key: edwards25519: invalid point encoding` for a point off the curve. */
   constructor(publicKey: SshPublicKey) {
     if (publicKey.type !== 'ssh-ed25519') throw invalid('SSH public key is not an Ed25519 key');
     this.publicKey = publicKey;
     try {
-      this.#theirPublicKey = ed25519.utils.toMontgomery(publicKey.key);
+      this.#theirPublicKey = ed25519ToMontgomery(publicKey.key);
     } catch (e) {
       throw invalid(`invalid Ed25519 public key: ${e instanceof Error ? e.message : String(e)}`, e);
     }
   }
-  /** @see {@link Recipient.wrapFileKey} */
-  wrapFileKey(fileKey: Uint8Array): Stanza[] {
-    const ephemeral = crypto.getRandomValues(new Uint8Array(32));
-    const share = x25519.scalarMultBase(ephemeral);
-    const secret = x25519.scalarMult(ephemeral, this.#theirPublicKey);
-    const key = ed25519WrappingKey(secret, ed25519Tweak(this.publicKey), share, this.#theirPublicKey);
-    const body = chacha20poly1305(key, new Uint8Array(12)).encrypt(fileKey);
-    return [new Stanza(['ssh-ed25519', sshKeyTag(this.publicKey), b64raw(share)], body)];
+  /**
+   * @see {@link Recipient.wrapFileKey}. Rejects with Go's text
+   * (`crypto/ecdh: bad X25519 remote ECDH input: low order point`) for a
+   * small-order key, which parsing accepts as Go does.
+   */
+  async wrapFileKey(fileKey: Uint8Array): Promise<Stanza[]> {
+    const { ed25519Wrap } = await loadSshCrypto();
+    const { share, body } = ed25519Wrap(this.#theirPublicKey, this.publicKey.wire, fileKey);
+    return [{ args: ['ssh-ed25519', sshKeyTag(this.publicKey), b64raw(share)], body }];
   }
 }
 
@@ -393,9 +495,9 @@ export class SshEd25519Recipient implements Recipient {
 export class SshEd25519Identity implements Identity {
   /** The SSH public key. */
   readonly publicKey: SshPublicKey;
-  readonly #secretKey: Uint8Array;
-  readonly #ourPublicKey: Uint8Array;
+  readonly #seed: Uint8Array;
   readonly #tag: string;
+  #keys: Promise<SshCrypto.Ed25519IdentityKeys> | undefined;
   /**
    * @param seed - the 32-byte Ed25519 seed.
    * @param publicKey - the Ed25519 public key as stored with the private key
@@ -404,13 +506,11 @@ export class SshEd25519Identity implements Identity {
   constructor(seed: Uint8Array, publicKey: Uint8Array) {
     if (seed.length !== 32 || publicKey.length !== 32) throw invalid('ssh: private key unexpected length');
     this.publicKey = ed25519PublicKey(new Uint8Array(publicKey));
-    // agessh: the X25519 scalar is the first half of SHA-512(seed), as Ed25519 signing uses.
-    this.#secretKey = sha512(seed).slice(0, 32);
-    this.#ourPublicKey = x25519.scalarMultBase(this.#secretKey);
+    this.#seed = new Uint8Array(seed);
     this.#tag = sshKeyTag(this.publicKey);
   }
   /** @see {@link Identity.unwrapFileKey} */
-  unwrapFileKey(stanzas: Stanza[]): Uint8Array | null {
+  async unwrapFileKey(stanzas: Stanza[]): Promise<Uint8Array | null> {
     for (const s of stanzas) {
       if (s.args[0] !== 'ssh-ed25519') continue;
       if (s.args.length !== 3) throw new Error('invalid ssh-ed25519 recipient block');
@@ -418,18 +518,10 @@ export class SshEd25519Identity implements Identity {
       if (share === undefined) throw new Error('failed to parse ssh-ed25519 recipient: illegal base64 data');
       if (share.length !== 32) throw new Error('invalid ssh-ed25519 recipient block');
       if (s.args[1] !== this.#tag) continue;
-      let secret: Uint8Array;
-      try {
-        secret = x25519.scalarMult(this.#secretKey, share);
-      } catch {
-        throw new Error('invalid X25519 recipient: bad input point: low order point');
-      }
-      const key = ed25519WrappingKey(secret, ed25519Tweak(this.publicKey), share, this.#ourPublicKey);
-      try {
-        return chacha20poly1305(key, new Uint8Array(12)).decrypt(s.body);
-      } catch {
-        throw new Error('failed to decrypt file key: chacha20poly1305: message authentication failed');
-      }
+      const c = await loadSshCrypto();
+      // The X25519 key pair is derived on first use (it cannot fail).
+      this.#keys ??= Promise.resolve(c.ed25519IdentityKeys(this.#seed));
+      return c.ed25519Unwrap(await this.#keys, this.publicKey.wire, share, s.body);
     }
     return null;
   }
@@ -437,14 +529,6 @@ export class SshEd25519Identity implements Identity {
 
 // ---------------------------------------------------------------------------
 // ssh-rsa
-
-const OAEP = { name: 'RSA-OAEP', hash: 'SHA-256' } as const;
-
-function subtle(): SubtleCrypto {
-  const s = (globalThis as { crypto?: Crypto }).crypto?.subtle;
-  if (s === undefined) throw invalid('ssh-rsa age keys need WebCrypto (crypto.subtle), which this platform does not provide');
-  return s;
-}
 
 /** The age `ssh-rsa` recipient (Go `agessh.RSARecipient`): RSA-OAEP-SHA-256 through WebCrypto. */
 export class SshRsaRecipient implements Recipient {
@@ -459,11 +543,11 @@ export class SshRsaRecipient implements Recipient {
   }
   /** @see {@link Recipient.wrapFileKey} */
   async wrapFileKey(fileKey: Uint8Array): Promise<Stanza[]> {
+    const c = await loadSshCrypto();
     const { n, e } = this.publicKey;
-    this.#cryptoKey ??= subtle().importKey('jwk', { kty: 'RSA', n: b64url(bigintToBytes(n)), e: b64url(bigintToBytes(e)), ext: true }, OAEP, false, ['encrypt']);
-    const key = await this.#cryptoKey;
-    const body = new Uint8Array(await subtle().encrypt({ name: 'RSA-OAEP', label: buf(utf8(RSA_OAEP_LABEL)) }, key, buf(fileKey)));
-    return [new Stanza(['ssh-rsa', sshKeyTag(this.publicKey)], body)];
+    this.#cryptoKey ??= c.importRsaKey({ kty: 'RSA', n: b64url(bigintToBytes(n)), e: b64url(bigintToBytes(e)), ext: true }, 'encrypt');
+    const body = await c.rsaOaepEncrypt(await this.#cryptoKey, fileKey);
+    return [{ args: ['ssh-rsa', sshKeyTag(this.publicKey)], body }];
   }
 }
 
@@ -509,13 +593,9 @@ export class SshRsaIdentity implements Identity {
       if (s.args[0] !== 'ssh-rsa') continue;
       if (s.args.length !== 2) throw new Error('invalid ssh-rsa recipient block');
       if (s.args[1] !== this.#tag) continue;
-      this.#cryptoKey ??= subtle().importKey('jwk', this.#jwk, OAEP, false, ['decrypt']);
-      const key = await this.#cryptoKey;
-      try {
-        return new Uint8Array(await subtle().decrypt({ name: 'RSA-OAEP', label: buf(utf8(RSA_OAEP_LABEL)) }, key, buf(s.body)));
-      } catch {
-        throw new Error('failed to decrypt file key: crypto/rsa: decryption error');
-      }
+      const c = await loadSshCrypto();
+      this.#cryptoKey ??= c.importRsaKey(this.#jwk, 'decrypt');
+      return c.rsaOaepDecrypt(await this.#cryptoKey, s.body);
     }
     return null;
   }
@@ -660,7 +740,7 @@ function parsePkcs8(der: Uint8Array): Identity {
   if (oid === OID_ED25519) {
     const seed = new Der(priv).next(0x04);
     if (seed.length !== 32) throw invalid('x509: invalid Ed25519 private key length');
-    return new SshEd25519Identity(seed, ed25519.getPublicKey(seed));
+    return new SshEd25519Identity(seed, ed25519PublicKeyFromSeed(seed));
   }
   throw invalid('unsupported SSH identity type: not an RSA or Ed25519 key');
 }

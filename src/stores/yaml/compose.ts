@@ -6,11 +6,10 @@
  * take the pending head/line/foot comments, the split of a document's head
  * comment at its last blank line, "stem" comments under sequence entries,
  * and the foot-comment moves go-yaml's node builder does in mappings. Scalar
- * values are decoded by the `yaml` package's CST (`CST.resolveAsScalar`).
+ * values come decoded from the scanner (libyaml decodes them while scanning).
  *
  * @module
  */
-import { CST, Parser } from 'yaml';
 import { newNode, Style, type EventType, type YamlNode } from './node.js';
 import { readInput, ReaderError, Scanner, YamlMarkedError, type Mark, type Token } from './scanner.js';
 
@@ -81,9 +80,8 @@ interface Event {
   start: Mark;
   anchor: string;
   tag: string;
-  /** Scalar source start and end index (to find its CST token) and style. */
-  scalarStart: number;
-  scalarEnd: number;
+  /** A scalar's decoded value and style. */
+  value: string;
   scalarKind: 'plain' | 'single' | 'double' | 'literal' | 'folded' | 'empty';
   flow: boolean;
   head: string;
@@ -170,7 +168,7 @@ class EventParser {
   }
 
   private event(type: EventType, start: Mark, init: Partial<Event> = {}): Event {
-    return { type, start, anchor: '', tag: '', scalarStart: -1, scalarEnd: -1, scalarKind: 'empty', flow: false, head: '', line: '', foot: '', ...init };
+    return { type, start, anchor: '', tag: '', value: '', scalarKind: 'empty', flow: false, head: '', line: '', foot: '', ...init };
   }
 
   private popState(): void {
@@ -372,7 +370,7 @@ class EventParser {
     }
     if (t.type === 'SCALAR') {
       this.popState();
-      const e = this.event('SCALAR', start, { anchor, tag, scalarStart: t.start.index, scalarEnd: t.end.index, scalarKind: t.scalarKind! });
+      const e = this.event('SCALAR', start, { anchor, tag, value: t.value, scalarKind: t.scalarKind! });
       this.setEventComments(e);
       this.skipToken();
       return e;
@@ -563,16 +561,19 @@ class EventParser {
   }
 
   private flowSequenceEntryMappingValue(): Event {
-    let t = this.peekToken();
+    const t = this.peekToken();
     if (t.type === 'VALUE') {
       this.skipToken();
-      t = this.peekToken();
-      if (t.type !== 'FLOW_ENTRY' && t.type !== 'FLOW_SEQUENCE_END') {
+      const next = this.peekToken();
+      if (next.type !== 'FLOW_ENTRY' && next.type !== 'FLOW_SEQUENCE_END') {
         this.states.push('FLOW_SEQUENCE_ENTRY_MAPPING_END');
         return this.parseNode(false, false);
       }
     }
     this.state = 'FLOW_SEQUENCE_ENTRY_MAPPING_END';
+    // libyaml puts an empty value at the token after the `:`; go-yaml's
+    // port declares that token in an inner scope (`token :=`), so its empty
+    // value sits at the `:` itself (`[k: , x]`: the `:`'s line and column).
     return this.emptyScalar(t.start);
   }
 
@@ -656,7 +657,6 @@ class Composer {
 
   constructor(
     private readonly parser: EventParser,
-    private readonly scalars: (start: number, end: number) => CST.FlowScalar | CST.BlockScalar | undefined,
     private readonly opts: ComposeOptions,
   ) {}
 
@@ -748,31 +748,9 @@ class Composer {
     return n;
   }
 
-  private scalarValue(e: Event): string {
-    if (e.scalarKind === 'empty') return '';
-    const tok = this.scalars(e.scalarStart, e.scalarEnd);
-    if (!tok) throw parseError('could not read scalar', e.start);
-    const errors: string[] = [];
-    let t = tok;
-    // libyaml (YAML 1.1) treats NEL, LS and PS as line breaks in flow
-    // scalars; the `yaml` package (YAML 1.2) does not. NEL reads as LF; LS
-    // and PS are kept, with the blanks around them dropped and no folding.
-    const special = tok.type !== 'block-scalar' && /[\u0085\u2028\u2029]/.test(tok.source);
-    if (special) {
-      const source = tok.source
-        .replace(/[ \t]*\u0085/g, '\n')
-        .replace(/[ \t]*\u2028[ \t]*/g, '\ufdd0')
-        .replace(/[ \t]*\u2029[ \t]*/g, '\ufdd1');
-      t = { ...tok, source } as CST.FlowScalar;
-    }
-    const r = CST.resolveAsScalar(t, true, (_o, code) => errors.push(code));
-    if (errors.length > 0 || !r) throw parseError(`invalid scalar (${errors[0] ?? 'unknown'})`, e.start);
-    return special ? r.value.replace(/\ufdd0/g, '\u2028').replace(/\ufdd1/g, '\u2029') : r.value;
-  }
-
   private scalar(): YamlNode {
     const e = this.expect('SCALAR');
-    const value = this.scalarValue(e);
+    const value = e.value;
     let style = 0;
     switch (e.scalarKind) {
       case 'double':
@@ -861,31 +839,6 @@ class Composer {
   }
 }
 
-/** Collect the CST scalar tokens of `src`, keyed by their start offset. */
-function cstScalars(src: string): Map<number, CST.FlowScalar | CST.BlockScalar> {
-  const map = new Map<number, CST.FlowScalar | CST.BlockScalar>();
-  const stack: unknown[] = [];
-  for (const t of new Parser().parse(src)) stack.push(t);
-  while (stack.length > 0) {
-    const x = stack.pop();
-    if (Array.isArray(x)) {
-      for (const y of x) stack.push(y);
-      continue;
-    }
-    if (x === null || typeof x !== 'object') continue;
-    const o = x as Record<string, unknown>;
-    const type = o['type'];
-    if (type === 'scalar' || type === 'single-quoted-scalar' || type === 'double-quoted-scalar' || type === 'block-scalar') {
-      map.set(o['offset'] as number, x as CST.FlowScalar | CST.BlockScalar);
-    }
-    for (const key of ['items', 'start', 'key', 'sep', 'value', 'end', 'props']) {
-      const v = o[key];
-      if (v !== undefined && typeof v === 'object') stack.push(v);
-    }
-  }
-  return map;
-}
-
 /**
  * Parse every document of `data` into go-yaml v3 style nodes (as successive
  * `yaml.Decoder.Decode(&node)` calls return them). Bytes are read as go-yaml
@@ -895,18 +848,7 @@ function cstScalars(src: string): Map<number, CST.FlowScalar | CST.BlockScalar> 
  */
 export function composeDocuments(data: string | Uint8Array, opts: ComposeOptions): YamlNode[] {
   const input = readInput(data);
-  const src = input.text;
-  const cst = cstScalars(src);
-  // The `yaml` package reads YAML 1.2 and is stricter than go-yaml about flow
-  // collections that run back to column 0 (which go-yaml itself writes, e.g.
-  // `k: {` + comment + `}`). Where its CST has no token at a scalar go-yaml
-  // found, or a token of another extent, the scalar's own text is read alone.
-  const scalars = (start: number, end: number) => {
-    const tok = cst.get(start);
-    if (tok !== undefined && (tok.type === 'block-scalar' || start + tok.source.length === end)) return tok;
-    return cstScalars(src.slice(start, end)).get(0);
-  };
-  const composer = new Composer(new EventParser(src, input.error), scalars, opts);
+  const composer = new Composer(new EventParser(input.text, input.error), opts);
   const docs: YamlNode[] = [];
   try {
     for (;;) {

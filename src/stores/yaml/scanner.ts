@@ -9,8 +9,9 @@
  * level. The result depends on exact token marks (index, line, column), so
  * this scanner reproduces the libyaml/go-yaml token stream: indentation
  * stack, simple keys, BLOCK-END placement, and the positions where each
- * scalar scan stops. Scalar *values* are not decoded here: the parser takes
- * them from the `yaml` package's CST (see `compose.ts`).
+ * scalar scan stops. Scalar values are decoded while scanning, as libyaml
+ * does (YAML 1.1 rules: NEL, LS and PS are line breaks; LS and PS are kept
+ * in the value rather than folded).
  *
  * @module
  */
@@ -51,7 +52,7 @@ export interface Token {
   type: TokenType;
   start: Mark;
   end: Mark;
-  /** Anchor/alias name, tag text, or scalar source offset key. */
+  /** Anchor/alias name, tag handle, `%TAG` handle, or a scalar's decoded value. */
   value: string;
   /** TAG: the tag suffix (`value` holds the handle); TAG_DIRECTIVE: the prefix (`value` holds the handle). */
   suffix?: string;
@@ -201,6 +202,8 @@ export function readInput(data: string | Uint8Array): ReaderInput {
 
 const isBreakCh = (c: string | undefined): boolean =>
   c === '\r' || c === '\n' || c === '\u0085' || c === '\u2028' || c === '\u2029';
+/** NEL, LS, PS: line breaks of more than one UTF-8 byte. */
+const isWideBreak = (c: string | undefined): boolean => c === '\u0085' || c === '\u2028' || c === '\u2029';
 const isBlankCh = (c: string | undefined): boolean => c === ' ' || c === '\t';
 const isZ = (c: string | undefined): boolean => c === undefined || c === '\0';
 const isBreakZ = (c: string | undefined): boolean => isBreakCh(c) || isZ(c);
@@ -234,6 +237,8 @@ export class Scanner {
   private simpleKeyAllowed = false;
   private simpleKeys: SimpleKey[] = [];
   private simpleKeysByTok = new Map<number, number>();
+  /** Line breaks of empty lines read by {@link blockScalarBreaks} (libyaml's `trailing_breaks`). */
+  private breaks = '';
 
   /** `src`: the text after go-yaml's reader (see {@link readInput}); `readerError` fires when reading past it. */
   constructor(src: string, readerError?: ReaderError) {
@@ -310,8 +315,15 @@ export class Scanner {
 
   // ---- queue
 
+  /**
+   * Queue a token: at the end (`pos` -1) or at absolute token number `pos`.
+   * go-yaml inserts at `pos - tokens_parsed` and appends when that is
+   * negative: a KEY (and BLOCK-MAPPING-START) for a simple key the parser has
+   * already consumed (`{}a: b`, whose `{` stays a possible key after `}`)
+   * lands after the tokens queued so far, not in the past.
+   */
   private insertToken(pos: number, token: Token): void {
-    if (pos < 0) this.tokens.push(token);
+    if (pos < this.tokensParsed) this.tokens.push(token);
     else this.tokens.splice(pos, 0, token);
   }
 
@@ -580,9 +592,16 @@ export class Scanner {
       if (this.newlines === 0 && this.mark.column > 1) footLine++;
     }
     let peek = 0;
+    // go-yaml peeks ahead byte by byte. A NEL, LS or PS line break is two or
+    // three bytes: when the peek lands on its second byte (the byte after a
+    // break it just read, or the first byte after a comment line, whose
+    // break it steps over with `peek++`), that continuation byte ends the
+    // scan as any non-comment character would. `wideBreak` stands for it.
+    let wideBreak = false;
     for (; peek < 512; peek++) {
       // Past the end of input, libyaml's buffer holds NULs.
-      const c = this.ch(peek) ?? '\0';
+      const c = wideBreak ? '\x80' : (this.ch(peek) ?? '\0');
+      wideBreak = false;
       column++;
       if (isBlankCh(c)) continue;
       const closeFlow = this.flowLevel > 0 && (c === ']' || c === '}');
@@ -602,6 +621,7 @@ export class Scanner {
           }
         }
         if (!isBreakCh(c)) break;
+        wideBreak = isWideBreak(c);
         firstEmpty = false;
         recentEmpty = true;
         column = 0;
@@ -634,6 +654,7 @@ export class Scanner {
         }
       }
       peek = 0;
+      wideBreak = isWideBreak(this.ch());
       column = 0;
       line = this.mark.line;
       nextIndent = Math.max(this.indent, 0);
@@ -877,15 +898,49 @@ export class Scanner {
     this.insertToken(-1, { type: 'TAG', start, end: this.curMark(), value: handle, suffix });
   }
 
+  /**
+   * libyaml `read_line` for scalar content: consume one line break and return
+   * what it contributes to a scalar's value. CR, LF, CRLF and NEL all read as
+   * `\n`; LS and PS are kept as they are (YAML 1.1), which is why they never
+   * fold into a space below.
+   */
+  private readBreak(): string {
+    const c = this.ch();
+    if (c === '\u2028' || c === '\u2029') {
+      this.readLine();
+      return c;
+    }
+    if (!isBreakCh(c)) return '';
+    this.readLine();
+    return '\n';
+  }
+
+  /** The characters from `from` to the scanner's position (a run of content copied as is). */
+  private sliceFrom(from: number): string {
+    return this.s.slice(from, this.pos);
+  }
+
+  /**
+   * libyaml `yaml_parser_scan_block_scalar`: the header (chomping `+`/`-` and
+   * an indentation indicator 1–9, either order), then the content lines at
+   * the block's indentation. Literal (`|`) keeps line breaks; folded (`>`)
+   * joins a line break between two lines that both start with a non-blank
+   * into one space, and keeps it before, after and between "more-indented"
+   * lines (those starting with a space or tab). Chomping: strip (`-`) drops
+   * the final break and trailing empty lines, clip (default) keeps the final
+   * break, keep (`+`) keeps both.
+   */
   private fetchBlockScalar(literal: boolean): void {
     this.removeSimpleKey();
     this.simpleKeyAllowed = true;
     const start = this.curMark();
     this.skip();
+    let chomping = 0;
     let increment = 0;
     const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
     const zero = (): ScanError => this.scanError('while scanning a block scalar', start, 'found an indentation indicator equal to 0');
     if (this.ch() === '+' || this.ch() === '-') {
+      chomping = this.ch() === '+' ? 1 : -1;
       this.skip();
       if (isDigit(this.ch())) {
         if (this.ch() === '0') throw zero();
@@ -896,7 +951,10 @@ export class Scanner {
       if (this.ch() === '0') throw zero();
       increment = Number(this.ch());
       this.skip();
-      if (this.ch() === '+' || this.ch() === '-') this.skip();
+      if (this.ch() === '+' || this.ch() === '-') {
+        chomping = this.ch() === '+' ? 1 : -1;
+        this.skip();
+      }
     }
     while (isBlankCh(this.ch())) this.skip();
     if (this.ch() === '#') {
@@ -909,15 +967,43 @@ export class Scanner {
     if (isBreakCh(this.ch())) this.skipLine();
     let indent = 0;
     if (increment > 0) indent = this.indent >= 0 ? this.indent + increment : increment;
+    let value = '';
+    let leadingBreak = '';
+    this.breaks = '';
     indent = this.blockScalarBreaks(indent, start);
+    let leadingBlank = false;
     while (this.mark.column === indent && !this.eof()) {
-      while (!isBreakZ(this.ch())) this.readChar();
-      this.readLine();
+      // At the start of a non-empty content line.
+      const trailingBlank = isBlankCh(this.ch());
+      if (!literal && !leadingBlank && !trailingBlank && leadingBreak === '\n') {
+        // Folding: a lone line break between two "normal" lines is a space;
+        // with empty lines between them, only the empty lines' breaks stay.
+        if (this.breaks.length === 0) value += ' ';
+      } else {
+        value += leadingBreak;
+      }
+      value += this.breaks;
+      leadingBreak = '';
+      this.breaks = '';
+      leadingBlank = isBlankCh(this.ch());
+      const from = this.pos;
+      while (!isBreakZ(this.ch())) this.skip();
+      value += this.sliceFrom(from);
+      leadingBreak = this.readBreak();
       indent = this.blockScalarBreaks(indent, start);
     }
-    this.insertToken(-1, { type: 'SCALAR', start, end: this.curMark(), value: '', scalarKind: literal ? 'literal' : 'folded' });
+    if (chomping !== -1) value += leadingBreak;
+    if (chomping === 1) value += this.breaks;
+    this.breaks = '';
+    this.insertToken(-1, { type: 'SCALAR', start, end: this.curMark(), value, scalarKind: literal ? 'literal' : 'folded' });
   }
 
+  /**
+   * libyaml `yaml_parser_scan_block_scalar_breaks`: skip indentation and empty
+   * lines (their breaks are appended to {@link breaks}); with no indentation
+   * yet (`indentIn` 0), the block's indentation is the deepest of these
+   * leading empty lines' spaces, at least one more than the parent's.
+   */
   private blockScalarBreaks(indentIn: number, start: Mark): number {
     let indent = indentIn;
     let maxIndent = 0;
@@ -928,7 +1014,7 @@ export class Scanner {
         throw this.scanError('while scanning a block scalar', start, 'found a tab character where an indentation space is expected');
       }
       if (!isBreakCh(this.ch())) break;
-      this.readLine();
+      this.breaks += this.readBreak();
     }
     if (indent === 0) {
       indent = Math.max(maxIndent, this.indent + 1, 1);
@@ -936,11 +1022,24 @@ export class Scanner {
     return indent;
   }
 
+  /**
+   * libyaml `yaml_parser_scan_flow_scalar`: a single- or double-quoted
+   * scalar. `''` is a quote in single-quoted scalars; double-quoted ones
+   * have escapes (see {@link escape}) and `\` + line break joins lines with
+   * nothing between them. Blanks before a line break are dropped, as are the
+   * next line's leading blanks; a single line break folds into a space, more
+   * line breaks leave all but the first.
+   */
   private fetchFlowScalar(single: boolean): void {
     this.saveSimpleKey();
     this.simpleKeyAllowed = false;
     const start = this.curMark();
+    const quote = single ? "'" : '"';
     this.skip();
+    let value = '';
+    let leadingBreak = '';
+    let trailingBreaks = '';
+    let whitespaces = '';
     for (;;) {
       const c = this.ch();
       if (
@@ -951,41 +1050,82 @@ export class Scanner {
         throw this.scanError('while scanning a quoted scalar', start, 'found unexpected document indicator');
       }
       if (this.eof()) throw this.scanError('while scanning a quoted scalar', start, 'found unexpected end of stream');
-      if (single && c === "'" && this.ch(1) === "'") {
-        this.skip();
-        this.skip();
-      } else if (single && c === "'") {
-        break;
-      } else if (!single && c === '"') {
-        break;
-      } else if (!single && c === '\\' && isBreakCh(this.ch(1))) {
-        this.skip();
-        this.skipLine();
-      } else if (!single && c === '\\') {
-        this.escape(start);
-      } else if (isBreakCh(c)) {
-        this.readLine();
+      // Non-blank characters.
+      let leadingBlanks = false;
+      let from = this.pos;
+      for (let d = this.ch(); !isBlankZ(d); d = this.ch()) {
+        if (d === quote) {
+          if (!single || this.ch(1) !== "'") break;
+          value += this.sliceFrom(from) + "'";
+          this.skip();
+          this.skip();
+          from = this.pos;
+        } else if (d === '\\' && !single) {
+          value += this.sliceFrom(from);
+          if (isBreakCh(this.ch(1))) {
+            // An escaped line break: the line ends here, nothing is added.
+            this.skip();
+            this.skipLine();
+            leadingBlanks = true;
+            from = this.pos;
+            break;
+          }
+          value += this.escape(start);
+          from = this.pos;
+        } else {
+          this.skip();
+        }
+      }
+      value += this.sliceFrom(from);
+      if (this.ch() === quote) break;
+      // Blanks and line breaks.
+      for (let d = this.ch(); isBlankCh(d) || isBreakCh(d); d = this.ch()) {
+        if (isBlankCh(d)) {
+          if (leadingBlanks) this.skip();
+          else whitespaces += this.readChar();
+        } else if (!leadingBlanks) {
+          whitespaces = '';
+          leadingBreak = this.readBreak();
+          leadingBlanks = true;
+        } else {
+          trailingBreaks += this.readBreak();
+        }
+      }
+      if (leadingBlanks) {
+        if (leadingBreak === '\n') value += trailingBreaks.length === 0 ? ' ' : trailingBreaks;
+        else value += leadingBreak + trailingBreaks;
+        leadingBreak = '';
+        trailingBreaks = '';
       } else {
-        this.skip();
+        value += whitespaces;
+        whitespaces = '';
       }
     }
     this.skip();
-    this.insertToken(-1, { type: 'SCALAR', start, end: this.curMark(), value: '', scalarKind: single ? 'single' : 'double' });
+    this.insertToken(-1, { type: 'SCALAR', start, end: this.curMark(), value, scalarKind: single ? 'single' : 'double' });
   }
 
-  /** An escape sequence in a double-quoted scalar (libyaml checks them while scanning). */
-  private escape(start: Mark): void {
+  /**
+   * An escape sequence in a double-quoted scalar (libyaml checks and decodes
+   * them while scanning): the YAML 1.1 set, including `\N` (NEL), `\_`
+   * (no-break space), `\L` (LS), `\P` (PS), `\` + tab, and `\x` `\u` `\U`
+   * code points (surrogates and values above U+10FFFF are errors).
+   */
+  private escape(start: Mark): string {
     const e = this.ch(1);
     let codeLength = 0;
+    let decoded = '';
     if (e === 'x') codeLength = 2;
     else if (e === 'u') codeLength = 4;
     else if (e === 'U') codeLength = 8;
-    else if (e === undefined || !'0abt\tnvfre "\'\\N_LP'.includes(e)) {
-      throw this.scanError('while parsing a quoted scalar', start, 'found unknown escape character');
+    else {
+      const i = e === undefined ? -1 : ESCAPE_CHARS.indexOf(e);
+      if (i < 0) throw this.scanError('while parsing a quoted scalar', start, 'found unknown escape character');
+      decoded = ESCAPE_VALUES[i]!;
     }
     this.skip();
     this.skip();
-    if (codeLength === 0) return;
+    if (codeLength === 0) return decoded;
     let value = 0;
     for (let k = 0; k < codeLength; k++) {
       const h = this.ch(k);
@@ -996,14 +1136,27 @@ export class Scanner {
       throw this.scanError('while parsing a quoted scalar', start, 'found invalid Unicode character escape code');
     }
     for (let k = 0; k < codeLength; k++) this.skip();
+    return String.fromCodePoint(value);
   }
 
+  /**
+   * libyaml `yaml_parser_scan_plain_scalar`. The scalar ends at `: ` (or `:`
+   * before a break/end), at ` #`, at a document marker at column 0, in flow
+   * context at `,?[]{}`, and in block context at a line indented no deeper
+   * than the parent. Blanks around line breaks are dropped; one line break
+   * folds into a space, more leave all but the first (as in quoted scalars).
+   * Trailing blanks and breaks are not part of the value.
+   */
   private fetchPlainScalar(): void {
     this.saveSimpleKey();
     this.simpleKeyAllowed = false;
     const start = this.curMark();
     let end = this.curMark();
     const indent = this.indent + 1;
+    let value = '';
+    let leadingBreak = '';
+    let trailingBreaks = '';
+    let whitespaces = '';
     let leadingBlanks = false;
     for (;;) {
       const c = this.ch();
@@ -1015,28 +1168,53 @@ export class Scanner {
         break;
       }
       if (c === '#') break;
-      while (!isBlankZ(this.ch())) {
-        const d = this.ch();
-        if ((d === ':' && isBlankZ(this.ch(1))) || (this.flowLevel > 0 && d !== undefined && ',?[]{}'.includes(d))) break;
-        if (leadingBlanks) leadingBlanks = false;
-        this.readChar();
+      const from = this.pos;
+      for (let d = this.ch(); !isBlankZ(d); d = this.ch()) {
+        if ((d === ':' && isBlankZ(this.ch(1))) || (this.flowLevel > 0 && FLOW_INDICATORS.includes(d!))) break;
+        if (leadingBlanks || whitespaces.length > 0) {
+          // Join what came before this run: folded breaks or the blanks.
+          if (leadingBlanks) {
+            if (leadingBreak === '\n') value += trailingBreaks.length === 0 ? ' ' : trailingBreaks;
+            else value += leadingBreak + trailingBreaks;
+            leadingBreak = '';
+            trailingBreaks = '';
+            leadingBlanks = false;
+          } else {
+            value += whitespaces;
+            whitespaces = '';
+          }
+        }
+        this.skip();
+      }
+      if (this.pos > from) {
+        value += this.sliceFrom(from);
         end = this.curMark();
       }
       if (!(isBlankCh(this.ch()) || isBreakCh(this.ch()))) break;
-      while (isBlankCh(this.ch()) || isBreakCh(this.ch())) {
-        if (isBlankCh(this.ch())) {
-          if (leadingBlanks && this.mark.column < indent && this.ch() === '\t') {
+      for (let d = this.ch(); isBlankCh(d) || isBreakCh(d); d = this.ch()) {
+        if (isBlankCh(d)) {
+          if (leadingBlanks && this.mark.column < indent && d === '\t') {
             throw this.scanError('while scanning a plain scalar', start, 'found a tab character that violates indentation');
           }
-          this.skip();
-        } else {
-          this.readLine();
+          if (leadingBlanks) this.skip();
+          else whitespaces += this.readChar();
+        } else if (!leadingBlanks) {
+          whitespaces = '';
+          leadingBreak = this.readBreak();
           leadingBlanks = true;
+        } else {
+          trailingBreaks += this.readBreak();
         }
       }
       if (this.flowLevel === 0 && this.mark.column < indent) break;
     }
     if (leadingBlanks) this.simpleKeyAllowed = true;
-    this.insertToken(-1, { type: 'SCALAR', start, end, value: '', scalarKind: 'plain' });
+    this.insertToken(-1, { type: 'SCALAR', start, end, value, scalarKind: 'plain' });
   }
 }
+
+/** Characters after `\` in a double-quoted scalar with a fixed meaning, and what each stands for. */
+const ESCAPE_CHARS = '0abt\tnvfre "\'\\N_LP';
+const ESCAPE_VALUES = ['\0', '\x07', '\b', '\t', '\t', '\n', '\x0b', '\f', '\r', '\x1b', ' ', '"', "'", '\\', '\u0085', '\u00a0', '\u2028', '\u2029'];
+/** Characters that end a plain scalar inside a flow collection. */
+const FLOW_INDICATORS = ',?[]{}';
