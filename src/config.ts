@@ -8,7 +8,10 @@
 import { SopsError } from './errors.js';
 import { kmsKeyString } from './keysources/kms-name.js';
 import { parseHcKmsKeyId, parseHcKmsKeyIds } from './keysources/hckms.js';
-import { re2Match, compileRe2 } from './re2.js';
+// config.ts is Node-side (the CLI, src/node): it may load re2js eagerly, which
+// keeps creationRuleFor synchronous. The browser entry never imports it.
+import { RE2JS } from 're2js';
+import { compileRe2Sync } from './re2.js';
 import { YamlStore } from './stores/yaml.js';
 import { toJS } from './tree.js';
 import type { SelectionRules } from './walk.js';
@@ -224,8 +227,10 @@ export function creationRuleFor(config: SopsConfig, configDir: string, filePath:
   const rel = filePath.startsWith(prefix) ? filePath.slice(prefix.length) : filePath;
   for (const r of config.creationRules) {
     if (r.pathRegex === '') return r;
-    if (compileRe2(r.pathRegex) === undefined) throw new SopsError('ERR_CONFIG', `can not compile regexp: error parsing regexp in ${JSON.stringify(r.pathRegex)}`);
-    if (re2Match(r.pathRegex, rel)) return r;
+    const re = compileRe2Sync(r.pathRegex, RE2JS)!;
+    // sops: fmt.Errorf("can not compile regexp: %w", err) with Go's regexp error.
+    if (re.error !== undefined) throw new SopsError('ERR_CONFIG', `can not compile regexp: ${re.error}`);
+    if (re.test(rel)) return r;
   }
   throw bad('no matching creation rules found');
 }

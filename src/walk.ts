@@ -18,7 +18,7 @@ import { ValueCipher, plaintextOf, type Plaintext } from './cipher.js';
 import { hexUpper } from './encoding.js';
 import { isInt64 } from './gofmt.js';
 import { SopsError } from './errors.js';
-import { re2Match } from './re2.js';
+import { prepareRe2, re2Match } from './re2.js';
 import { Branch, Comment, SopsTime, type List, type TreeBranches, type Value } from './tree.js';
 
 /**
@@ -68,7 +68,11 @@ export function normalizeRules(rules: SelectionRules): SelectionRules {
   return out;
 }
 
-/** sops `shouldBeEncrypted`: the rules applied in sops's order. */
+/**
+ * sops `shouldBeEncrypted`: the rules applied in sops's order. A regex rule
+ * outside the subset src/re2.ts translates to a `RegExp` must have been
+ * compiled with `compileRe2` first (the tree walks below do that).
+ */
 export function shouldBeEncrypted(rules: SelectionRules, path: readonly string[], comments: readonly (readonly string[])[], isComment: boolean): boolean {
   let encrypted = true;
   if (rules.unencryptedSuffix) {
@@ -197,6 +201,14 @@ export function collectLeaves(branches: TreeBranches, rules: SelectionRules): { 
 /** SHA-256("sops"): the MAC's first input under `mac_only_encrypted`. */
 const MAC_ONLY_ENCRYPTED_INIT = /* @__PURE__ */ sha256(new TextEncoder().encode('sops'));
 
+/**
+ * Compile the rules' regexes before the (synchronous) walk: a pattern the
+ * RegExp translation cannot take loads re2js, a separate chunk in a bundle.
+ */
+function prepareRuleRegexes(rules: SelectionRules): Promise<void> {
+  return prepareRe2([rules.unencryptedRegex, rules.encryptedRegex, rules.unencryptedCommentRegex, rules.encryptedCommentRegex]);
+}
+
 /** Options of {@link encryptTree} and {@link decryptTree}. */
 export interface WalkOptions {
   /** Called with a warning sops would log (e.g. a comment that was not encrypted). */
@@ -209,6 +221,7 @@ export interface WalkOptions {
  * the new tree and the MAC (128 uppercase hex digits) over the plaintext.
  */
 export async function encryptTree(branches: TreeBranches, rules: SelectionRules, cipher: ValueCipher): Promise<{ tree: TreeBranches; mac: string }> {
+  await prepareRuleRegexes(rules);
   const { tree, leaves } = collectLeaves(branches, rules);
   const hash = sha512.create();
   if (rules.macOnlyEncrypted) hash.update(MAC_ONLY_ENCRYPTED_INIT);
@@ -242,6 +255,7 @@ function goTypeName(v: Value): string {
  * the plaintext tree and the MAC computed over it.
  */
 export async function decryptTree(branches: TreeBranches, rules: SelectionRules, cipher: ValueCipher, options: WalkOptions = {}): Promise<{ tree: TreeBranches; mac: string }> {
+  await prepareRuleRegexes(rules);
   const { tree, leaves } = collectLeaves(branches, rules);
   const results = await Promise.all(
     leaves.map(async (leaf): Promise<{ value: Plaintext; iv?: Uint8Array | undefined }> => {
