@@ -5,7 +5,15 @@
  * `webCryptoFallback`).
  * @module
  */
-import { gcm } from '@noble/ciphers/aes.js';
+type Gcm = typeof import('@noble/ciphers/aes.js').gcm;
+
+// The noble fallback is loaded only where WebCrypto is missing (or forced off),
+// so pages on WebCrypto never download it.
+let nobleGcm: Promise<Gcm> | undefined;
+function loadGcm(): Promise<Gcm> {
+  nobleGcm ??= import('@noble/ciphers/aes.js').then((m) => m.gcm);
+  return nobleGcm;
+}
 
 let forceNoble = false;
 
@@ -49,8 +57,9 @@ export function aesGcmKey(key: Uint8Array): AesGcmKey {
   const s = subtle();
   if (s === undefined) {
     return {
-      seal: async (iv, pt, aad) => gcm(key, iv, aad).encrypt(pt),
+      seal: async (iv, pt, aad) => (await loadGcm())(key, iv, aad).encrypt(pt),
       open: async (iv, ct, aad) => {
+        const gcm = await loadGcm();
         try {
           return gcm(key, iv, aad).decrypt(ct);
         } catch {
