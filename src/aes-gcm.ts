@@ -25,6 +25,22 @@ export function _forceNobleAesGcm(on: boolean): void {
   forceNoble = on;
 }
 
+/** An AES-256-GCM implementation for a platform (e.g. `node:crypto` in `sops-ts/node`). */
+export type AesGcmProvider = (key: Uint8Array) => AesGcmKey;
+
+let provider: AesGcmProvider | undefined;
+
+/**
+ * Use a platform's AES-256-GCM instead of WebCrypto (`undefined`: back to
+ * WebCrypto). `sops-ts/node`'s `useNodeCrypto()` sets `node:crypto`, which
+ * costs far less per value than a WebCrypto call. The implementation must
+ * accept any IV length and give the same bytes (it is AES-GCM); the test
+ * switch {@link _forceNobleAesGcm} still wins.
+ */
+export function setAesGcmProvider(p: AesGcmProvider | undefined): void {
+  provider = p;
+}
+
 function subtle(): SubtleCrypto | undefined {
   if (forceNoble) return undefined;
   const c = (globalThis as { crypto?: Crypto }).crypto;
@@ -54,6 +70,7 @@ function buf(b: Uint8Array): Uint8Array<ArrayBuffer> {
 /** Prepare a 32-byte key. */
 export function aesGcmKey(key: Uint8Array): AesGcmKey {
   if (key.length !== 32) throw new RangeError('data key must be 32 bytes, got ' + key.length);
+  if (provider !== undefined && !forceNoble) return provider(key);
   const s = subtle();
   if (s === undefined) {
     return {

@@ -19,6 +19,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { _forceNobleAesGcm } from '../src/aes-gcm.js';
+import { useNodeCrypto } from '../src/node/aes-gcm.js';
 import { parseEncryptedValue } from '../src/cipher.js';
 import { SopsError } from '../src/errors.js';
 import { parseAgeIdentities } from '../src/keysources/age.js';
@@ -83,11 +84,13 @@ for (const release of releases) {
   const newest = release === DEFAULT_SOPS_VERSION;
   const vectors = manifest.vectors.filter((v) => v.encrypted !== null && (v.expectError === null || v.expectError.stage === 'decrypt'));
   const c = (counts[release] = { vectors: vectors.length, decrypt: 0, sameFailure: 0, original: 0, sopsCycleDiffers: 0, reenc: 0 });
-  const paths: [string, boolean][] = newest ? [['webcrypto', false], ['noble', true]] : [['webcrypto', false]];
+  // [name, noble forced, node:crypto]: the counters below count the WebCrypto pass only.
+  const paths: [string, boolean, boolean][] = newest ? [['webcrypto', false, false], ['noble', true, false], ['node:crypto', true, true]] : [['webcrypto', false, false]];
 
-  describe.each(paths)(`sops ${release} vectors via %s AES-GCM`, (_path, noble) => {
+  describe.each(paths)(`sops ${release} vectors via %s AES-GCM`, (_path, noble, node) => {
     it.each(vectors.map((v) => [v.id, v] as const))('%s', async (_id, v) => {
-      _forceNobleAesGcm(noble);
+      _forceNobleAesGcm(noble && !node);
+      useNodeCrypto(node);
       try {
         const enc = readVector(v.encrypted!);
         const store = await storeFor(v.format);
@@ -148,6 +151,7 @@ for (const release of releases) {
         if (!noble) c.reenc++;
       } finally {
         _forceNobleAesGcm(false);
+        useNodeCrypto(false);
       }
     });
   });

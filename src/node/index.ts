@@ -17,6 +17,7 @@ import { defaultIdentities } from './keys.js';
 
 export { EnvAgeIdentity, loadAgeIdentities, defaultAgeKeyFile, userConfigDir, shlexSplit, type Env } from './age-keys.js';
 export { writeFileAtomic } from './files.js';
+export { useNodeCrypto, nodeAesGcmKey } from './aes-gcm.js';
 export { defaultIdentities, type DefaultIdentitiesOptions } from './keys.js';
 export { GpgIdentity, GpgRecipient, normalizeFingerprint, type GpgOptions, type GpgRecipientOptions } from './pgp-gpg.js';
 export { createAwsKmsClient, awsKmsIdentity, awsKmsRecipients, type AwsKmsClientOptions, type AwsKmsRecipientsOptions } from './kms-aws.js';
