@@ -227,6 +227,11 @@ describe('YAML store without the binary', () => {
     } catch (e) {
       expect((e as SopsError).message).toBe('yaml: unmarshal errors:\n  line 2: mapping key "a" already defined at line 1');
     }
+    // Every pair, earlier key first (go-yaml's order; text as sops 3.13.3 printed it for this input).
+    expect(() => store.loadPlainFile('a: 1\nb: 2\na: 3\nb: 4\na: 5\n')).toThrow(
+      'yaml: unmarshal errors:\n  line 3: mapping key "a" already defined at line 1\n  line 5: mapping key "a" already defined at line 1\n' +
+        '  line 4: mapping key "b" already defined at line 2\n  line 5: mapping key "a" already defined at line 3',
+    );
   });
 
   it('reports missing and malformed metadata', () => {

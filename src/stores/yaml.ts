@@ -279,12 +279,27 @@ function checkFirstDocument(doc: YamlNode, maxNodes: number): void {
   const mapping = (n: YamlNode, outIn: GoOut): boolean => {
     const l = n.content.length;
     const nerrs = terrors.length;
+    // go-yaml compares every pair of keys (quadratic); the same errors, in
+    // its order (earlier key first, then each later duplicate), from a map.
+    const seen = new Map<string, number[]>();
+    let dup = false;
     for (let i = 0; i < l; i += 2) {
       const ni = n.content[i]!;
-      for (let j = i + 2; j < l; j += 2) {
-        const nj = n.content[j]!;
-        if (ni.kind === nj.kind && ni.value === nj.value) {
-          terrors.push(`line ${nj.line}: mapping key ${goQuote(nj.value)} already defined at line ${ni.line}`);
+      const id = `${ni.kind}\u0000${ni.value}`;
+      const at = seen.get(id);
+      if (at === undefined) seen.set(id, [i]);
+      else {
+        at.push(i);
+        dup = true;
+      }
+    }
+    if (dup) {
+      for (let i = 0; i < l; i += 2) {
+        const ni = n.content[i]!;
+        const group = seen.get(`${ni.kind}\u0000${ni.value}`)!;
+        for (const j of group) {
+          if (j <= i) continue;
+          terrors.push(`line ${n.content[j]!.line}: mapping key ${goQuote(n.content[j]!.value)} already defined at line ${ni.line}`);
         }
       }
     }
