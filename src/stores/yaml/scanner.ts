@@ -153,16 +153,20 @@ const allowedChar = (v: number): boolean =>
  */
 export function readInput(data: string | Uint8Array): ReaderInput {
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-  let pos = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  const begin = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  let pos = begin;
   const n = bytes.length;
-  let text = '';
-  // Characters of complete chunks before the current one.
-  let chunkText = '';
+  // The loop only validates (as libyaml's reader does, chunk by chunk); the
+  // text is decoded once at the end, from byte offsets: building it a
+  // character at a time made large files slow and garbage-heavy.
+  const decode = (end: number) => new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes.subarray(begin, end));
+  // Byte offset where the characters of complete chunks before the current one end.
+  let chunkTextEnd = begin;
   let chunkEnd = RAW_CHUNK;
   const fail = (problem: string, offset: number, atEof = false): ReaderInput => {
     // An incomplete sequence at the end is reported when the reader hits EOF,
     // after every complete character; other failures when their chunk is decoded.
-    return { text: atEof ? text : chunkText, error: new ReaderError(problem, offset) };
+    return { text: decode(atEof ? pos : chunkTextEnd), error: new ReaderError(problem, offset) };
   };
   while (pos < n) {
     const start = pos;
@@ -176,7 +180,7 @@ export function readInput(data: string | Uint8Array): ReaderInput {
     if (pos + width > n) return fail('incomplete UTF-8 octet sequence', pos, true);
     // A character straddling a chunk boundary is decoded with the later chunk.
     while (pos + width > chunkEnd) {
-      chunkText = text;
+      chunkTextEnd = pos;
       chunkEnd += RAW_CHUNK;
     }
     let value = width === 1 ? octet & 0x7f : width === 2 ? octet & 0x1f : width === 3 ? octet & 0x0f : octet & 0x07;
@@ -190,14 +194,13 @@ export function readInput(data: string | Uint8Array): ReaderInput {
     }
     if ((value >= 0xd800 && value <= 0xdfff) || value > 0x10ffff) return fail('invalid Unicode character', start);
     if (!allowedChar(value)) return fail('control characters are not allowed', start);
-    text += String.fromCodePoint(value);
     pos += width;
     if (pos === chunkEnd) {
-      chunkText = text;
+      chunkTextEnd = pos;
       chunkEnd += RAW_CHUNK;
     }
   }
-  return { text };
+  return { text: decode(n) };
 }
 
 const isBreakCh = (c: string | undefined): boolean =>
