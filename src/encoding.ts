@@ -42,15 +42,20 @@ export function base64Decode(s: string): Uint8Array | undefined {
   else if (s.endsWith('=')) pad = 1;
   const out = new Uint8Array((s.length / 4) * 3 - pad);
   let o = 0;
+  // One value per character, no allocation per quad (this runs for every value of a file).
+  const digit = (i: number, last: boolean, k: number): number => {
+    const ch = s.charCodeAt(i + k);
+    if (last && ch === 61 /* = */ && k >= 4 - pad) return 0;
+    return ch < 256 ? B64_LOOKUP[ch]! : -1;
+  };
   for (let i = 0; i < s.length; i += 4) {
     const last = i + 4 === s.length;
-    const c = [0, 1, 2, 3].map((k) => {
-      const ch = s.charCodeAt(i + k);
-      if (last && ch === 61 /* = */ && k >= 4 - pad) return 0;
-      return ch < 256 ? B64_LOOKUP[ch]! : -1;
-    });
-    if (c.some((v) => v < 0)) return undefined;
-    const n = (c[0]! << 18) | (c[1]! << 12) | (c[2]! << 6) | c[3]!;
+    const c0 = digit(i, last, 0);
+    const c1 = digit(i, last, 1);
+    const c2 = digit(i, last, 2);
+    const c3 = digit(i, last, 3);
+    if ((c0 | c1 | c2 | c3) < 0) return undefined;
+    const n = (c0 << 18) | (c1 << 12) | (c2 << 6) | c3;
     if (last && pad === 2) {
       if (n & 0xffff) return undefined; // non-canonical trailing bits: Go is strict
       out[o++] = n >> 16;
