@@ -31,10 +31,13 @@ export function base64Encode(bytes: Uint8Array): string {
 
 /**
  * Go `base64.StdEncoding.DecodeString`: padding required, `\r` and `\n`
- * ignored, any other stray character (or non-zero trailing bits) an error.
- * Returns `undefined` where Go returns an error.
+ * ignored, any other stray character an error. Non-zero trailing bits are
+ * accepted (and dropped), as Go's default (non-strict) encoding does — sops
+ * decrypts such a value; with `strict`, they are an error
+ * (`base64.StdEncoding.Strict()`, which age uses). Returns `undefined` where
+ * Go returns an error.
  */
-export function base64Decode(s: string): Uint8Array | undefined {
+export function base64Decode(s: string, strict = false): Uint8Array | undefined {
   if (s.includes('\n') || s.includes('\r')) s = s.replace(/[\r\n]/g, '');
   if (s.length % 4 !== 0) return undefined;
   let pad = 0;
@@ -57,10 +60,10 @@ export function base64Decode(s: string): Uint8Array | undefined {
     if ((c0 | c1 | c2 | c3) < 0) return undefined;
     const n = (c0 << 18) | (c1 << 12) | (c2 << 6) | c3;
     if (last && pad === 2) {
-      if (n & 0xffff) return undefined; // non-canonical trailing bits: Go is strict
+      if (strict && n & 0xffff) return undefined; // non-canonical trailing bits
       out[o++] = n >> 16;
     } else if (last && pad === 1) {
-      if (n & 0xff) return undefined;
+      if (strict && n & 0xff) return undefined;
       out[o++] = n >> 16;
       out[o++] = (n >> 8) & 255;
     } else {

@@ -43,6 +43,7 @@ const PLAIN: Record<string, string | Uint8Array> = {
   'env.yaml': 'SECRET_A: alpha\nSECRET_B: 42\n',
   'script.sh': 'echo "A=$SECRET_A B=$SECRET_B"\n',
   'legacy.yaml': 'user: app\npassword: hunter2\n',
+  'pad.yaml': 'a: x\n',
   '.sops.yaml': [
     'creation_rules:',
     '  - path_regex: nogroups\\.yaml$',
@@ -87,6 +88,13 @@ beforeAll(() => {
   enc('sections.yaml', 'sections.enc.ini', ['--output-type', 'ini']);
   enc('env.yaml', 'env.enc.yaml');
   for (const f of ['format.yaml', 'format.json', 'format.env', 'format.ini']) enc(f, f.replace('format.', 'format.enc.'));
+  // 4: a value whose base64 has non-zero trailing bits (Go's StdEncoding is not strict).
+  enc('pad.yaml', 'pad.enc.yaml');
+  const pad = readFileSync(join(fixtures, 'pad.enc.yaml'), 'utf8');
+  const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const padbits = pad.replace(/data:([A-Za-z0-9+/]*)([A-Za-z0-9+/])==/, (_m, head: string, last: string) => `data:${head}${B64[B64.indexOf(last) ^ 1]}==`);
+  if (padbits === pad) throw new Error('pad.enc.yaml has no padded value to alter');
+  writeFileSync(join(fixtures, 'padbits.enc.yaml'), padbits);
   // 4: a file without a MAC (the `mac` line removed), as sops's res/no_mac.yaml.
   const shape = readFileSync(join(fixtures, 'shape.enc.yaml'), 'utf8');
   writeFileSync(join(fixtures, 'nomac.enc.yaml'), shape.replace(/^ {4}mac: .*\n/m, ''));
@@ -155,6 +163,7 @@ const SCENARIOS: Scenario[] = [
   // 4: no MAC
   { area: 4, name: 'a file without a MAC fails', args: ['decrypt', 'nomac.enc.yaml'] },
   { area: 4, name: 'a file without a MAC decrypts with --ignore-mac', args: ['decrypt', '--ignore-mac', 'nomac.enc.yaml'] },
+  { area: 4, name: 'non-zero trailing bits in a value\'s base64 are accepted, as Go\'s decoder does', args: ['decrypt', 'padbits.enc.yaml'], exactly: 'a: x\n' },
   // 5: comments
   { area: 5, name: 'comments encrypted and restored', args: ['decrypt', 'comments.enc.yaml'] },
   { area: 5, name: 'encrypting comments', args: ['encrypt', 'comments.yaml'], encrypted: 'yaml' },

@@ -86,7 +86,7 @@ function b64raw(bytes: Uint8Array): string {
 
 function unb64raw(s: string): Uint8Array | undefined {
   if (s.includes('=') || s.length % 4 === 1) return undefined;
-  return base64Decode(s + '='.repeat((4 - (s.length % 4)) % 4));
+  return base64Decode(s + '='.repeat((4 - (s.length % 4)) % 4), true);
 }
 
 function b64url(bytes: Uint8Array): string {
