@@ -26,6 +26,7 @@
  */
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { goQuote } from '../gofmt.js';
+import { concat } from '../encoding.js';
 
 // ---------------------------------------------------------------------------
 // Crypto helper: WebCrypto first, noble (dynamically imported) otherwise.
@@ -156,16 +157,6 @@ function randomBytes(n: number): Uint8Array {
 
 function utf8(s: string): Uint8Array {
   return new TextEncoder().encode(s);
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -42,7 +42,7 @@ import type { Identity, Recipient, Stanza } from 'age-encryption';
 // SHA-2 is in the main bundle anyway (the MAC); it is all the synchronous
 // part needs. X25519, HKDF and ChaCha20-Poly1305 are in `age-ssh-crypto.ts`.
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
-import { base64Decode, base64Encode, fromUtf8, utf8 } from '../encoding.js';
+import { base64Decode, base64Encode, concat, fromUtf8, utf8 } from '../encoding.js';
 import { SopsError } from '../errors.js';
 import type * as SshCrypto from './age-ssh-crypto.js';
 
@@ -91,16 +91,6 @@ function unb64raw(s: string): Uint8Array | undefined {
 
 function b64url(bytes: Uint8Array): string {
   return b64raw(bytes).replace(/\+/g, '-').replace(/\//g, '_');
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 function bytesToBigint(b: Uint8Array): bigint {

@@ -34,89 +34,9 @@ import { tmpdir } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { Stanza, type Identity, type Recipient } from 'age-encryption';
 import { SopsError, type SopsErrorCode } from '../errors.js';
+import { bech32Decode, bech32Encode } from '../keysources/age-core.js';
 
-// ------------------------------------------------------------------ Bech32
-
-const CHARSET = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
-const GENERATOR = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
-
-function polymod(values: readonly number[]): number {
-  let chk = 1;
-  for (const v of values) {
-    const top = chk >>> 25;
-    chk = (((chk & 0x1ffffff) << 5) ^ v) >>> 0;
-    for (let i = 0; i < 5; i++) if ((top >>> i) & 1) chk = (chk ^ GENERATOR[i]!) >>> 0;
-  }
-  return chk;
-}
-
-function hrpExpand(hrp: string): number[] {
-  const h = hrp.toLowerCase();
-  const out: number[] = [];
-  for (let i = 0; i < h.length; i++) out.push(h.charCodeAt(i) >> 5);
-  out.push(0);
-  for (let i = 0; i < h.length; i++) out.push(h.charCodeAt(i) & 31);
-  return out;
-}
-
-function convertBits(data: ArrayLike<number>, from: number, to: number, pad: boolean): number[] {
-  let acc = 0;
-  let bits = 0;
-  const out: number[] = [];
-  const maxv = (1 << to) - 1;
-  for (let i = 0; i < data.length; i++) {
-    acc = ((acc << from) | data[i]!) & 0xffffff;
-    bits += from;
-    while (bits >= to) {
-      bits -= to;
-      out.push((acc >> bits) & maxv);
-    }
-  }
-  if (pad) {
-    if (bits > 0) out.push((acc << (to - bits)) & maxv);
-  } else if (bits >= from) {
-    throw new Error('illegal zero padding');
-  } else if ((acc << (to - bits)) & maxv) {
-    throw new Error('non-zero padding');
-  }
-  return out;
-}
-
-/**
- * Bech32 as age uses it (`internal/bech32`): BIP 173 without the 90-character
- * limit (plugin keys can be long), the HRP keeps its case (upper for
- * identities), the whole string upper-cased when the HRP is.
- */
-function bech32Encode(hrp: string, data: Uint8Array): string {
-  const values = convertBits(data, 8, 5, true);
-  const lower = hrp.toLowerCase();
-  const chk = polymod([...hrpExpand(lower), ...values, 0, 0, 0, 0, 0, 0]) ^ 1;
-  let s = lower + '1';
-  for (const v of values) s += CHARSET[v];
-  for (let p = 0; p < 6; p++) s += CHARSET[(chk >>> (5 * (5 - p))) & 31];
-  return hrp === lower ? s : s.toUpperCase();
-}
-
-/** Decode like age's `bech32.Decode`; error texts are Go's. */
-function bech32Decode(s: string): { hrp: string; data: Uint8Array } {
-  if (s.toLowerCase() !== s && s.toUpperCase() !== s) throw new Error('mixed case');
-  const pos = s.lastIndexOf('1');
-  if (pos < 1 || pos + 7 > s.length) throw new Error(`separator '1' at invalid position: pos=${pos}, len=${s.length}`);
-  const hrp = s.slice(0, pos);
-  for (let i = 0; i < hrp.length; i++) {
-    const c = hrp.charCodeAt(i);
-    if (c < 33 || c > 126) throw new Error(`invalid character human-readable part: s[${i}]=${c}`);
-  }
-  const values: number[] = [];
-  const rest = s.slice(pos + 1).toLowerCase();
-  for (let i = 0; i < rest.length; i++) {
-    const d = CHARSET.indexOf(rest[i]!);
-    if (d < 0) throw new Error(`invalid character data part: s[${i}]=${rest.charCodeAt(i)}`);
-    values.push(d);
-  }
-  if (polymod([...hrpExpand(hrp), ...values]) !== 1) throw new Error('invalid checksum');
-  return { hrp, data: Uint8Array.from(convertBits(values.slice(0, -6), 5, 8, false)) };
-}
+// Bech32 as age uses it (`internal/bech32`): age-core's, no 90-character limit.
 
 // ------------------------------------------------------------------ names and encodings
 
