@@ -13,7 +13,9 @@ await build({
   target: 'node20',
   minify: true,
   legalComments: 'linked',
-  external: ['openpgp', '@aws-sdk/*', '@google-cloud/*', '@azure/*', 'google-auth-library'],
+  // re2js and typage are dependencies loaded only for what needs them
+  // (a regex outside the translated subset; SSH and plugin identities).
+  external: ['openpgp', '@aws-sdk/*', '@google-cloud/*', '@azure/*', 'google-auth-library', 're2js', 'age-encryption'],
   // CommonJS dependencies call require(); an ES module has none of its own.
   banner: { js: "import { createRequire as __sopsTsRequire } from 'node:module'; const require = __sopsTsRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -8,10 +8,7 @@
 import { SopsError } from './errors.js';
 import { kmsKeyString } from './keysources/kms-name.js';
 import { parseHcKmsKeyId, parseHcKmsKeyIds } from './keysources/hckms.js';
-// config.ts is Node-side (the CLI, src/node): it may load re2js eagerly, which
-// keeps creationRuleFor synchronous. The browser entry never imports it.
-import { RE2JS } from 're2js';
-import { compileRe2Sync } from './re2.js';
+import { compileRe2, compileRe2Sync } from './re2.js';
 import { YamlStore } from './stores/yaml.js';
 import { toJS } from './tree.js';
 import type { SelectionRules } from './walk.js';
@@ -215,6 +212,16 @@ export function parseConfig(text: string): SopsConfig {
 }
 
 /**
+ * Compile the config's `path_regex` patterns, loading `re2js` for those
+ * outside the subset translated to `RegExp`, so that {@link creationRuleFor}
+ * can stay synchronous. Invalid patterns are not an error here (sops reports
+ * them when a rule is tried).
+ */
+export async function prepareConfig(config: SopsConfig): Promise<void> {
+  await Promise.all((config.creationRules ?? []).map((r) => (r.pathRegex === '' ? undefined : compileRe2(r.pathRegex))));
+}
+
+/**
  * The first creation rule matching `filePath` (sops
  * `parseCreationRuleForFile`): the path is made relative to `configDir`
  * when it lies under it, and each `path_regex` is matched unanchored.
@@ -227,7 +234,10 @@ export function creationRuleFor(config: SopsConfig, configDir: string, filePath:
   const rel = filePath.startsWith(prefix) ? filePath.slice(prefix.length) : filePath;
   for (const r of config.creationRules) {
     if (r.pathRegex === '') return r;
-    const re = compileRe2Sync(r.pathRegex, RE2JS)!;
+    const re = compileRe2Sync(r.pathRegex);
+    if (re === undefined) {
+      throw new TypeError(`path_regex ${JSON.stringify(r.pathRegex)} needs re2js: await prepareConfig(config) first (sops-ts/node's loadConfigFile does)`);
+    }
     // sops: fmt.Errorf("can not compile regexp: %w", err) with Go's regexp error.
     if (re.error !== undefined) throw new SopsError('ERR_CONFIG', `can not compile regexp: ${re.error}`);
     if (re.test(rel)) return r;

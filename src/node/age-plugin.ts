@@ -32,7 +32,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { constants, accessSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
-import { Stanza, type Identity, type Recipient } from 'age-encryption';
+import type { Identity, Recipient, Stanza } from 'age-encryption';
 import { SopsError, type SopsErrorCode } from '../errors.js';
 import { bech32Decode, bech32Encode } from '../keysources/age-core.js';
 
@@ -653,7 +653,8 @@ async function wrapWithPlugin(plugin: string, add: 'add-recipient' | 'add-identi
           if (!/^[0-9]+$/.test(s.args[0]!)) throw conn.protocolError('malformed recipient stanza: invalid index');
           // A single file key was sent: its index is 0.
           if (Number(s.args[0]) !== 0) throw conn.protocolError('malformed recipient stanza: unexpected index');
-          stanzas.push(new Stanza(s.args.slice(1), s.body));
+          // typage reads only `args` and `body` (a type-only import keeps typage out of the CLI bundle).
+          stanzas.push({ args: s.args.slice(1), body: s.body } as Stanza);
           conn.write(marshalStanza('ok', []));
           break;
         }

@@ -8,6 +8,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseConfig, type SopsConfig } from '../config.js';
+import { createRequire } from 'node:module';
+import { compileRe2Sync } from '../re2.js';
+
+/** re2js, through its CommonJS build (synchronous), only when a pattern needs it. */
+function loadRe2js(): typeof import('re2js').RE2JS {
+  return (createRequire(import.meta.url)('re2js') as typeof import('re2js')).RE2JS;
+}
 import { SopsError } from '../errors.js';
 
 /** Where the config is and what was said while looking. */
@@ -47,5 +54,12 @@ export function loadConfigFile(path: string): LoadedConfig {
     const code = (e as { code?: string }).code;
     throw new SopsError('ERR_CONFIG', `could not read config file: open ${path}: ${code === 'ENOENT' ? 'no such file or directory' : e instanceof Error ? e.message : String(e)}`);
   }
-  return { path, dir: resolve(dirname(path)), config: parseConfig(text) };
+  const config = parseConfig(text);
+  // creationRuleFor is synchronous: a path_regex outside what src/re2.ts
+  // translates needs re2js, loaded here (synchronously, so the CLI's bundle
+  // need not carry it).
+  for (const r of config.creationRules ?? []) {
+    if (r.pathRegex !== '' && compileRe2Sync(r.pathRegex) === undefined) compileRe2Sync(r.pathRegex, loadRe2js());
+  }
+  return { path, dir: resolve(dirname(path)), config };
 }

@@ -55,7 +55,8 @@ import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { YamlStore } from '../stores/yaml.js';
+import { toJS } from '../tree.js';
 import { HcKmsClientError, HcKmsIdentity, HcKmsRecipient, parseHcKmsKeyIds, type HcKmsClient, type HcKmsDecryptInput, type HcKmsEncryptInput } from '../keysources/hckms.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -140,7 +141,9 @@ function regionsFileEndpoints(region: string, env: Env): string[] | undefined {
   }
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    // The SDK reads it with go-yaml: our go-yaml port, with its error texts.
+    const branches = new YamlStore().loadPlainFile(text);
+    doc = branches.length === 0 ? null : toJS(branches[0]!);
   } catch (e) {
     throw new HcKmsClientError(`invalid region ${JSON.stringify(region)}: failed to resolve file: '${path}'\n${errorText(e)}`, { cause: e });
   }
