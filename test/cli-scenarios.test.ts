@@ -9,7 +9,7 @@
 // 19 AWS KMS (cli-keys, pgp, kms-aws), 18 publish (cli: refused), 20 edit
 // (cli-edit).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,6 +113,8 @@ afterAll(() => rmSync(fixtures, { recursive: true, force: true }));
 function freshDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'sops-ts-scn-run-'));
   for (const n of readdirSync(fixtures)) copyFileSync(join(fixtures, n), join(d, n));
+  // A directory where a file is expected: Go's os.ReadFile opens it, then the read fails.
+  mkdirSync(join(d, 'adir.yaml'));
   return d;
 }
 
@@ -182,6 +184,13 @@ const SCENARIOS: Scenario[] = [
   // 11: --output
   { area: 11, name: 'decrypt --output', args: ['decrypt', '--output', 'out.yaml', 'shape.enc.yaml'], files: ['out.yaml'] },
   { area: 11, name: 'encrypt --output', args: ['encrypt', '--output', 'out.enc.yaml', 'shape.yaml'], files: ['out.enc.yaml'], masked: true },
+  { area: 11, name: 'decrypt of a directory: "read …: is a directory"', args: ['decrypt', 'adir.yaml'] },
+  { area: 11, name: 'set on a directory', args: ['set', 'adir.yaml', '["a"]', '1'] },
+  { area: 11, name: 'rotate of a directory', args: ['rotate', 'adir.yaml'] },
+  { area: 11, name: 'filestatus of a directory', args: ['filestatus', 'adir.yaml'] },
+  { area: 11, name: 'exec-env on a directory', args: ['exec-env', 'adir.yaml', 'true'] },
+  { area: 11, name: 'groups add on a directory', args: ['groups', 'add', '--file', 'adir.yaml', '--age', r1] },
+  { area: 11, name: 'decrypt of a missing file', args: ['decrypt', 'missing.yaml'] },
   // 12: exec-env / exec-file
   { area: 12, name: 'exec-env FILE "/bin/bash script"', args: ['exec-env', 'env.enc.yaml', '/bin/bash script.sh'], viaBin: true },
   { area: 12, name: 'exec-file --output-type json FILE "cat {}"', args: ['exec-file', '--output-type', 'json', 'env.enc.yaml', 'cat {}'], viaBin: true },

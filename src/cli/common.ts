@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { warn, warnExtraArguments } from './log.js';
-import { goFsError } from '../node/age-keys.js';
+import { readFileGo } from '../node/files.js';
 import { ExitCode } from '../errors.js';
 import { formatFromFileName } from '../sops.js';
 import type { Format } from '../stores/store.js';
@@ -126,9 +126,9 @@ export async function inputFile(p: Parsed, io: CliIo, mode: 'decrypt' | 'encrypt
   let data: Uint8Array;
   try {
     // `/dev/stdin` is standard input: read through the injected reader when there is one.
-    data = fromStdin || (path === '/dev/stdin' && io.stdin !== undefined) ? await readStdin(io) : new Uint8Array(readFileSync(path));
+    data = fromStdin || (path === '/dev/stdin' && io.stdin !== undefined) ? await readStdin(io) : readFileGo(path);
   } catch (e) {
-    throw new UsageError(`Error reading file: ${goFsError('open', path, e)}`, ExitCode.CouldNotReadInputFile);
+throw new UsageError(`Error reading file: ${e instanceof Error ? e.message : String(e)}`, ExitCode.CouldNotReadInputFile);
   }
   return { path, configPath, data };
 }

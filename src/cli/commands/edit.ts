@@ -9,6 +9,7 @@
  * @module
  */
 import { readFileSync, statSync } from 'node:fs';
+import { readFileGo } from '../../node/files.js';
 import { basename, resolve } from 'node:path';
 import { ValueCipher } from '../../cipher.js';
 import { creationRuleFor } from '../../config.js';
@@ -173,9 +174,9 @@ async function runEdit(p: Parsed, io: CliIo): Promise<number> {
   if (exists) {
     let data: Uint8Array;
     try {
-      data = new Uint8Array(readFileSync(path));
+      data = readFileGo(path);
     } catch (e) {
-      throw new UsageError(`Error reading file: ${goFsError('read', path, e)}`, ExitCode.CouldNotReadInputFile);
+      throw new UsageError(`Error reading file: ${e instanceof Error ? e.message : String(e)}`, ExitCode.CouldNotReadInputFile);
     }
     let doc;
     try {

@@ -6,6 +6,7 @@
  * @module
  */
 import { spawn } from 'node:child_process';
+import { readFileGo } from '../../node/files.js';
 import { constants } from 'node:os';
 import { ExitCode } from '../../errors.js';
 import { environmentFrom } from '../../rekey.js';
@@ -14,7 +15,6 @@ import { CliKeys } from '../keys.js';
 import { UsageError, configFor, formats, type CliIo, type Command, type Parsed } from '../common.js';
 import { asDecryptError, decryptionOrderOf, refuseKeyservice } from './rotate.js';
 import { logrusLine, warn } from '../log.js';
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 export const execEnvCommand: Command = {
@@ -34,11 +34,9 @@ export async function decryptForExec(p: Parsed, io: CliIo, file: string) {
   const decryptionOrder = decryptionOrderOf(p, io);
   let data: Uint8Array;
   try {
-    data = new Uint8Array(readFileSync(path));
+    data = readFileGo(path, file);
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EISDIR' ? 'is a directory' : e instanceof Error ? e.message : String(e);
-    throw new UsageError(`Error reading file: ${code === 'EISDIR' ? 'read' : 'open'} ${file}: ${why}`, ExitCode.CouldNotReadInputFile);
+    throw new UsageError(`Error reading file: ${e instanceof Error ? e.message : String(e)}`, ExitCode.CouldNotReadInputFile);
   }
   try {
     const doc = await decryptDocument(data, {

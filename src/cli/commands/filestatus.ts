@@ -5,12 +5,11 @@
  * sops's do.
  * @module
  */
-import { readFileSync } from 'node:fs';
+import { readFileGo } from '../../node/files.js';
 import { resolve } from 'node:path';
 import { ExitCode, SopsError } from '../../errors.js';
 import { storeFor } from '../../sops.js';
 import { metadataFromTree } from '../../metadata.js';
-import { goFsError } from '../../node/age-keys.js';
 import { logrusLine } from '../log.js';
 import { UsageError, configFor, formats, type Command } from '../common.js';
 
@@ -28,9 +27,9 @@ export const filestatusCommand: Command = {
     };
     let data: Uint8Array = new Uint8Array();
     try {
-      data = new Uint8Array(readFileSync(resolve(io.cwd, name)));
+      data = readFileGo(resolve(io.cwd, name), name);
     } catch (e) {
-      fail(`Error reading file: ${goFsError('open', name, e)}`);
+      fail(`Error reading file: ${e instanceof Error ? e.message : String(e)}`);
     }
     const store = await storeFor(f.input);
     let encrypted = false;

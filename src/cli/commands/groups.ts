@@ -6,7 +6,7 @@
  * are written back as they were. Output to stdout, or `-i`.
  * @module
  */
-import { readFileSync } from 'node:fs';
+import { readFileGo } from '../../node/files.js';
 import { ExitCode, NoDataKeyError, SopsError } from '../../errors.js';
 import { getDataKey, type MasterKeyIdentity } from '../../keysource.js';
 import { splitRecipients } from '../../keysources/age.js';
@@ -66,12 +66,10 @@ async function load(p: Parsed, io: CliIo): Promise<{ path: string; file: Encrypt
   const path = name === '' ? '' : name.startsWith('/') ? name : `${io.cwd}/${name}`;
   let data: Uint8Array;
   try {
-    if (name === '') throw Object.assign(new Error(), { code: 'ENOENT' });
-    data = new Uint8Array(readFileSync(path));
+    if (name === '') throw new Error('open : no such file or directory');
+    data = readFileGo(path, name);
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EISDIR' ? 'is a directory' : e instanceof Error ? e.message : String(e);
-    throw new UsageError(`Error reading file: ${code === 'EISDIR' ? 'read' : 'open'} ${name}: ${why}`, ExitCode.CouldNotReadInputFile);
+    throw new UsageError(`Error reading file: ${e instanceof Error ? e.message : String(e)}`, ExitCode.CouldNotReadInputFile);
   }
   const f = formats(p, path);
   let file: EncryptedFile;

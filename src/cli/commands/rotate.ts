@@ -6,7 +6,8 @@
  * Output to stdout, `--output FILE` or `-i`.
  * @module
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readFileGo } from '../../node/files.js';
 import { resolve } from 'node:path';
 import { creationRuleFor } from '../../config.js';
 import { ExitCode, SopsError } from '../../errors.js';
@@ -90,11 +91,9 @@ async function runRotate(p: Parsed, io: CliIo): Promise<void> {
   const rm = await keysOf(p, keys, 'rm');
   let data: Uint8Array;
   try {
-    data = new Uint8Array(readFileSync(path));
+    data = readFileGo(path);
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EISDIR' ? 'is a directory' : e instanceof Error ? e.message : String(e);
-    throw new UsageError(`Error reading file: ${code === 'EISDIR' ? 'read' : 'open'} ${path}: ${why}`, ExitCode.CouldNotReadInputFile);
+    throw new UsageError(`Error reading file: ${e instanceof Error ? e.message : String(e)}`, ExitCode.CouldNotReadInputFile);
   }
   let out: Uint8Array;
   try {

@@ -7,6 +7,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
+import { readFileGo } from '../../node/files.js';
 import { resolve } from 'node:path';
 import { ExitCode, SopsError } from '../../errors.js';
 import { decryptDocument, encryptWith, storeFor, type DecryptedDocument } from '../../sops.js';
@@ -57,9 +58,9 @@ export async function parseSetValue(json: string): Promise<Value> {
 export async function loadForEdit(p: Parsed, io: CliIo, path: string, order: string[] | undefined): Promise<DecryptedDocument> {
   let data: Uint8Array;
   try {
-    data = new Uint8Array(readFileSync(path));
+    data = readFileGo(path);
   } catch (e) {
-    throw new UsageError(`Error reading file: ${goFsError('open', path, e)}`, ExitCode.CouldNotReadInputFile);
+    throw new UsageError(`Error reading file: ${e instanceof Error ? e.message : String(e)}`, ExitCode.CouldNotReadInputFile);
   }
   try {
     return await decryptDocument(data, {

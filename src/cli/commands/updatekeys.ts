@@ -7,7 +7,8 @@
  * they were.
  * @module
  */
-import { readFileSync, readSync, statSync } from 'node:fs';
+import { readSync, statSync } from 'node:fs';
+import { readFileGo } from '../../node/files.js';
 import { relative, resolve } from 'node:path';
 import { creationRuleFor, specName } from '../../config.js';
 import { ExitCode, SopsError } from '../../errors.js';
@@ -132,7 +133,7 @@ async function updateFile(p: Parsed, io: CliIo, path: string, config: LoadedConf
   io.stderr(goLogLine(`Syncing keys for file ${path}`));
   let data: Uint8Array;
   try {
-    data = new Uint8Array(readFileSync(path));
+    data = readFileGo(path);
   } catch (e) {
     throw new UsageError(`Error reading file: ${e instanceof Error ? e.message : String(e)}`, ExitCode.CouldNotReadInputFile);
   }
