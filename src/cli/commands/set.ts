@@ -121,6 +121,22 @@ async function setAndEncrypt(p: Parsed, io: CliIo, path: string, treePath: PathC
   return { out: await reencryptForEdit(p, io, path, doc), changed };
 }
 
+/**
+ * The FILE and PATH arguments of `set`/`unset`, checked in sops's order: the
+ * formats and the config are read first (a broken `.sops.yaml` fails), then
+ * the tree path (`Invalid <command> index format`, exit 7).
+ */
+export function fileAndTreePath(p: Parsed, io: CliIo, command: 'set' | 'unset'): { path: string; treePath: PathComponent[] } {
+  const path = resolve(io.cwd, p.files[0]!);
+  formats(p, path);
+  configFor(p, io);
+  try {
+    return { path, treePath: parseTreePath(p.files[1]!) };
+  } catch {
+    throw new UsageError(`Invalid ${command} index format`, ExitCode.ErrorInvalidSetFormat);
+  }
+}
+
 async function runSet(p: Parsed, io: CliIo): Promise<number> {
   const valueFile = p.bools.has('value-file');
   const valueStdin = p.bools.has('value-stdin');
@@ -130,15 +146,7 @@ async function runSet(p: Parsed, io: CliIo): Promise<number> {
   } else if (p.files.length !== 3) {
     throw new UsageError('Error: no file specified, or index and value are missing. Need precisely 3 positional arguments.', ExitCode.NoFileSpecified);
   }
-  const path = resolve(io.cwd, p.files[0]!);
-  formats(p, path);
-  configFor(p, io);
-  let treePath: PathComponent[];
-  try {
-    treePath = parseTreePath(p.files[1]!);
-  } catch {
-    throw new UsageError('Invalid set index format', ExitCode.ErrorInvalidSetFormat);
-  }
+  const { path, treePath } = fileAndTreePath(p, io, 'set');
   let data: string;
   if (valueStdin) {
     data = new TextDecoder().decode(await readStdin(io));
