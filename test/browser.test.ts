@@ -50,6 +50,8 @@ const exampleFile = readFileSync(join(REPO_ROOT, 'examples', 'secret.enc.yaml'),
 const exampleKey = readFileSync(join(REPO_ROOT, 'examples', 'age.key'), 'utf8');
 const exampleRecipient = /^# public key: (age1\S+)$/m.exec(exampleKey)![1]!;
 
+// Skipped only without Chromium, with a visible message from requireChromium();
+// CI sets SOPS_TS_REQUIRE_BROWSER=1, which turns a missing Chromium into a failure.
 describe.skipIf(chromiumPath === undefined)('in Chromium', () => {
   let browser: Browser;
   let server: LoopbackServer;

@@ -142,6 +142,8 @@ function runSopsFromFile(args: string[], cwd: string, file: string): Result {
   }
 }
 
+// Skipped only without Go sops (requireSops() prints why); CI sets
+// SOPS_TS_REQUIRE_SOPS=1, which makes a missing sops a failure instead.
 describe.skipIf(sops === undefined)('stdin, --filename-override and positional arguments: same as sops', () => {
   it.each(SCENARIOS.map((s) => [s.name, s] as const))('%s', async (_n, s) => {
     const [da, db] = [freshDir(), freshDir()];
