@@ -25,6 +25,43 @@ export function _forceNobleAesGcm(on: boolean): void {
   forceNoble = on;
 }
 
+/** A hash algorithm the core uses: SHA-512 for the MAC, SHA-256 for its `mac_only_encrypted` prefix. */
+export type DigestAlgorithm = 'SHA-256' | 'SHA-512';
+
+/** A platform's one-shot hash of the concatenation of `parts` (e.g. `node:crypto`'s `createHash`). */
+export type DigestProvider = (algorithm: DigestAlgorithm, parts: readonly Uint8Array[]) => Uint8Array;
+
+let digestProvider: DigestProvider | undefined;
+
+/**
+ * Use a platform's hash instead of WebCrypto's `digest` (`undefined`: back to
+ * WebCrypto); `sops-ts/node`'s `useNodeCrypto()` sets `node:crypto`, which
+ * hashes the parts without joining them first.
+ */
+export function setDigestProvider(p: DigestProvider | undefined): void {
+  digestProvider = p;
+}
+
+/**
+ * The hash of the concatenation of `parts`: the platform provider, else
+ * WebCrypto, else `@noble/hashes` (a separate chunk, loaded only where
+ * WebCrypto is missing or forced off).
+ */
+export async function digest(algorithm: DigestAlgorithm, parts: readonly Uint8Array[]): Promise<Uint8Array> {
+  if (digestProvider !== undefined && !forceNoble) return digestProvider(algorithm, parts);
+  const s = subtle();
+  if (s === undefined) return (await import('./hash-noble.js')).nobleDigest(algorithm, parts);
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const all = new Uint8Array(n);
+  n = 0;
+  for (const p of parts) {
+    all.set(p, n);
+    n += p.length;
+  }
+  return new Uint8Array(await s.digest(algorithm, all));
+}
+
 /** An AES-256-GCM implementation for a platform (e.g. `node:crypto` in `sops-ts/node`). */
 export type AesGcmProvider = (key: Uint8Array) => AesGcmKey;
 

@@ -33,8 +33,8 @@ export { SOPS_VERSION, metadataFromTree, metadataToTree, type Metadata, type Key
 export { getDataKey, storedKeyName, DEFAULT_DECRYPTION_ORDER, type MasterKeyIdentity, type MasterKeyRecipient, type GetDataKeyOptions } from './keysource.js';
 export { AgeIdentity, AgeRecipient, parseAgeIdentities, splitRecipients } from './keysources/age.js';
 export { ValueCipher, isEncryptedValue, parseEncryptedValue, type EncryptedValue, type Plaintext } from './cipher.js';
-export { shouldBeEncrypted, type SelectionRules } from './walk.js';
-export { compileRe2, type Re2Matcher } from './re2.js';
+export { shouldBeEncrypted, prepareSelectionRules, type SelectionRules } from './walk.js';
+export { compileRe2, type Re2Matcher } from './re2-lazy.js';
 export type { Format, Store, StoreOptions } from './stores/store.js';
 export { parseTreePath, formatTreePath, truncate, setValue, unsetValue, treeEquals, isItem, TreePathError, KeyNotFoundError, TreeOperationError, type PathComponent, type ExtractedItem } from './treepath.js';
 export {

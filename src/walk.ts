@@ -13,12 +13,11 @@
  *
  * @module
  */
-import { sha256, sha512 } from '@noble/hashes/sha2.js';
+import { digest } from './aes-gcm.js';
 import { ValueCipher, plaintextOf, type Plaintext } from './cipher.js';
 import { hexUpper } from './encoding.js';
 import { isInt64 } from './gofmt.js';
 import { SopsError } from './errors.js';
-import { prepareRe2, re2Match } from './re2.js';
 import { Branch, Comment, SopsTime, type List, type TreeBranches, type Value } from './tree.js';
 
 /**
@@ -69,9 +68,35 @@ export function normalizeRules(rules: SelectionRules): SelectionRules {
 }
 
 /**
- * sops `shouldBeEncrypted`: the rules applied in sops's order. A regex rule
- * outside the subset src/re2.ts translates to a `RegExp` must have been
- * compiled with `compileRe2` first (the tree walks below do that).
+ * The RE2 engine (`re2.ts`: the RegExp translator, and re2js behind it),
+ * loaded by {@link prepareSelectionRules} only when a rule has a regex, so
+ * that the bundle of a page whose files use suffix rules carries none of it.
+ */
+let re2: typeof import('./re2.js') | undefined;
+
+function re2Match(pattern: string, s: string): boolean {
+  if (re2 === undefined) throw new Error('sops-ts: call prepareSelectionRules() before shouldBeEncrypted() with a regex rule');
+  return re2.re2Match(pattern, s);
+}
+
+/**
+ * Get the regexes of `rules` ready for {@link shouldBeEncrypted} (which is
+ * synchronous): loads the RE2 engine and compiles them. The tree walks do
+ * this themselves.
+ * @example
+ * await prepareSelectionRules(rules);
+ * shouldBeEncrypted(rules, ['data', 'password'], [[]], false);
+ */
+export async function prepareSelectionRules(rules: SelectionRules): Promise<void> {
+  const patterns = [rules.unencryptedRegex, rules.encryptedRegex, rules.unencryptedCommentRegex, rules.encryptedCommentRegex].filter((p): p is string => p !== undefined && p !== '');
+  if (patterns.length === 0) return;
+  re2 ??= await import('./re2.js');
+  await re2.prepareRe2(patterns);
+}
+
+/**
+ * sops `shouldBeEncrypted`: the rules applied in sops's order. Rules with a
+ * regex need {@link prepareSelectionRules} first (the tree walks do that).
  */
 export function shouldBeEncrypted(rules: SelectionRules, path: readonly string[], comments: readonly (readonly string[])[], isComment: boolean): boolean {
   let encrypted = true;
@@ -198,16 +223,15 @@ export function collectLeaves(branches: TreeBranches, rules: SelectionRules): { 
   return { tree, leaves };
 }
 
-/** SHA-256("sops"): the MAC's first input under `mac_only_encrypted`. */
-const MAC_ONLY_ENCRYPTED_INIT = /* @__PURE__ */ sha256(new TextEncoder().encode('sops'));
-
 /**
- * Compile the rules' regexes before the (synchronous) walk: a pattern the
- * RegExp translation cannot take loads re2js, a separate chunk in a bundle.
+ * The MAC (sops `Tree` walks' SHA-512, 128 uppercase hex digits) over
+ * `parts`; under `mac_only_encrypted` SHA-256("sops") comes first.
  */
-function prepareRuleRegexes(rules: SelectionRules): Promise<void> {
-  return prepareRe2([rules.unencryptedRegex, rules.encryptedRegex, rules.unencryptedCommentRegex, rules.encryptedCommentRegex]);
+async function macOf(parts: Uint8Array[], macOnlyEncrypted: boolean | undefined): Promise<string> {
+  if (macOnlyEncrypted) parts.unshift(await digest('SHA-256', [new TextEncoder().encode('sops')]));
+  return hexUpper(await digest('SHA-512', parts));
 }
+
 
 /** Options of {@link encryptTree} and {@link decryptTree}. */
 export interface WalkOptions {
@@ -221,12 +245,11 @@ export interface WalkOptions {
  * the new tree and the MAC (128 uppercase hex digits) over the plaintext.
  */
 export async function encryptTree(branches: TreeBranches, rules: SelectionRules, cipher: ValueCipher): Promise<{ tree: TreeBranches; mac: string }> {
-  await prepareRuleRegexes(rules);
+  await prepareSelectionRules(rules);
   const { tree, leaves } = collectLeaves(branches, rules);
-  const hash = sha512.create();
-  if (rules.macOnlyEncrypted) hash.update(MAC_ONLY_ENCRYPTED_INIT);
+  const hashed: Uint8Array[] = [];
   for (const leaf of leaves) {
-    if (!leaf.isComment && (!rules.macOnlyEncrypted || leaf.encrypted)) hash.update(plaintextOf(leaf.value).bytes);
+    if (!leaf.isComment && (!rules.macOnlyEncrypted || leaf.encrypted)) hashed.push(plaintextOf(leaf.value).bytes);
   }
   await Promise.all(
     leaves.map(async (leaf) => {
@@ -238,7 +261,7 @@ export async function encryptTree(branches: TreeBranches, rules: SelectionRules,
       leaf.set(enc);
     }),
   );
-  return { tree, mac: hexUpper(hash.digest()) };
+  return { tree, mac: await macOf(hashed, rules.macOnlyEncrypted) };
 }
 
 function goTypeName(v: Value): string {
@@ -255,7 +278,7 @@ function goTypeName(v: Value): string {
  * the plaintext tree and the MAC computed over it.
  */
 export async function decryptTree(branches: TreeBranches, rules: SelectionRules, cipher: ValueCipher, options: WalkOptions = {}): Promise<{ tree: TreeBranches; mac: string }> {
-  await prepareRuleRegexes(rules);
+  await prepareSelectionRules(rules);
   const { tree, leaves } = collectLeaves(branches, rules);
   const results = await Promise.all(
     leaves.map(async (leaf): Promise<{ value: Plaintext; iv?: Uint8Array | undefined }> => {
@@ -287,17 +310,16 @@ export async function decryptTree(branches: TreeBranches, rules: SelectionRules,
     const r = results[i]!;
     if (r.iv !== undefined) cipher.remember(leaves[i]!.aad, r.value, r.iv);
   }
-  const hash = sha512.create();
-  if (rules.macOnlyEncrypted) hash.update(MAC_ONLY_ENCRYPTED_INIT);
+  const hashed: Uint8Array[] = [];
   for (let i = 0; i < leaves.length; i++) {
     const leaf = leaves[i]!;
     const v = results[i]!.value;
     leaf.set(v);
     // sops 3.13.3: what is hashed is decided on the decrypted value, so an
     // encrypted comment stored as a list string does not enter the MAC.
-    if (!(v instanceof Comment) && (!rules.macOnlyEncrypted || leaf.encrypted)) hash.update(plaintextOf(v).bytes);
+    if (!(v instanceof Comment) && (!rules.macOnlyEncrypted || leaf.encrypted)) hashed.push(plaintextOf(v).bytes);
   }
-  return { tree, mac: hexUpper(hash.digest()) };
+  return { tree, mac: await macOf(hashed, rules.macOnlyEncrypted) };
 }
 
 /** A key path for messages: keys only, never values. */

@@ -13,7 +13,7 @@ import { metadataFromTree } from '../src/metadata.js';
 import { compileRe2, re2Match } from '../src/re2.js';
 import { decrypt, decryptDocument, encrypt } from '../src/sops.js';
 import { Branch, Comment } from '../src/tree.js';
-import { encryptTree, shouldBeEncrypted } from '../src/walk.js';
+import { encryptTree, prepareSelectionRules, shouldBeEncrypted } from '../src/walk.js';
 import { loadManifest, readVector, vectorPath } from './helpers/sops.js';
 
 const F32 = new TextEncoder().encode('f'.repeat(32));
@@ -128,7 +128,9 @@ describe('Go formatting and encodings', () => {
 });
 
 describe('selection rules', () => {
-  it('apply to any ancestor key, unanchored, and keep list indices out of the path', () => {
+  it('apply to any ancestor key, unanchored, and keep list indices out of the path', async () => {
+    for (const r of ['^(data|stringData)$', '[']) await prepareSelectionRules({ encryptedRegex: r });
+    await prepareSelectionRules({ encryptedCommentRegex: 'sops:enc' });
     expect(shouldBeEncrypted({ unencryptedSuffix: '_unencrypted' }, ['a_unencrypted', 'b'], [[]], false)).toBe(false);
     expect(shouldBeEncrypted({ encryptedRegex: '^(data|stringData)$' }, ['stringData', 'x'], [[]], false)).toBe(true);
     expect(shouldBeEncrypted({ encryptedRegex: '^(data|stringData)$' }, ['metadata', 'name'], [[]], false)).toBe(false);

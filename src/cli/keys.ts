@@ -11,6 +11,7 @@
  * @module
  */
 import type { CreationRule, KeySpec } from '../config.js';
+import { parseSopsSshRecipient } from '../keysources/age-ssh.js';
 import { ExitCode } from '../errors.js';
 import type { MasterKeyIdentity, MasterKeyRecipient } from '../keysource.js';
 import { AgeRecipient, splitRecipients } from '../keysources/age.js';
@@ -135,7 +136,8 @@ export class CliKeys {
       this.#userAge.push(r);
       return new AgeRecipient(r, agePluginRecipientResolver([r], { env: this.#io.env })(r));
     }
-    return new AgeRecipient(r);
+    // SSH keys are parsed now, as sops refuses a malformed one before encrypting.
+    return new AgeRecipient(r, r.startsWith('ssh-') ? parseSopsSshRecipient(r) : undefined);
   }
 
   /** A PGP recipient (gpg), fingerprint as sops keeps it. */

@@ -873,6 +873,18 @@ export function parseSshRecipient(line: string): SshRecipient {
   }
 }
 
+/**
+ * {@link parseSshRecipient} with sops's wording for a key it refuses:
+ * `failed to parse input as age-ssh public key: <agessh's reason>`.
+ */
+export function parseSopsSshRecipient(line: string): SshRecipient {
+  try {
+    return parseSshRecipient(line);
+  } catch (e) {
+    throw new SopsError('ERR_INVALID_KEY', `failed to parse input as age-ssh public key: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
 /** Whether `text` looks like a PEM private key (as opposed to an `AGE-SECRET-KEY-…` string). */
 export function isPemPrivateKey(text: string): boolean {
   return /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(text);

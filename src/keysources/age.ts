@@ -22,7 +22,7 @@
 import type { Identity, Recipient } from 'age-encryption';
 import { SopsError } from '../errors.js';
 import { AgeDecryptError, armorEncode, decryptFile, encryptFile, isNativeIdentity, parseAgeIdentity, parseAgeRecipient, type AgeNativeIdentity, type AgeNativeRecipient } from './age-core.js';
-import { isPemPrivateKey, parseSshIdentity, parseSshRecipient } from './age-ssh.js';
+import type { SshIdentity } from './age-ssh.js';
 import type { MasterKeyIdentity, MasterKeyRecipient } from '../keysource.js';
 import type { AgeStoredKey, StoredKey } from '../metadata.js';
 
@@ -43,8 +43,8 @@ export function splitRecipients(list: string): string[] {
  * (`ssh-ed25519 AAAA… [comment]`, `ssh-rsa …`). Throws `ERR_INVALID_KEY`
  * with sops's wording.
  */
-export function checkAgeRecipient(recipient: string): void {
-  parseRecipient(recipient);
+export async function checkAgeRecipient(recipient: string): Promise<void> {
+  await AgeRecipient.create(recipient);
 }
 
 /** The recipients {@link parseNative} made (to tell them from typage objects). */
@@ -61,8 +61,26 @@ function parseNative(r: string): AgeNativeRecipient {
   }
 }
 
-/** Parse a recipient: a native one (age-core), or an SSH {@link Recipient}. */
-function parseRecipient(recipient: string): AgeNativeRecipient | Recipient {
+/**
+ * SSH keys are parsed by `age-ssh.ts`, loaded with a dynamic `import()` on
+ * first use so that the browser bundle of a page that only uses `age1…` keys
+ * carries no SSH code.
+ */
+async function loadSsh(): Promise<typeof import('./age-ssh.js')> {
+  return import('./age-ssh.js');
+}
+
+
+/** Whether `text` looks like a PEM private key (as opposed to an `AGE-SECRET-KEY-…` string). */
+function isPemPrivateKey(text: string): boolean {
+  return /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(text);
+}
+
+/**
+ * Parse a recipient: a native one (age-core), or `undefined` for an SSH
+ * public key line (parsed later, by `age-ssh.ts`'s `parseSopsSshRecipient`).
+ */
+function parseRecipient(recipient: string): AgeNativeRecipient | undefined {
   const r = recipient.trim();
   if (r.startsWith('age1pq1')) return parseNative(r); // post-quantum hybrid (sops: age.ParseHybridRecipient)
   if (r.startsWith('age1')) {
@@ -75,14 +93,8 @@ function parseRecipient(recipient: string): AgeNativeRecipient | Recipient {
     }
     return parseNative(r);
   }
-  if (r.startsWith('ssh-')) {
-    // sops hands the whole trimmed string (comment included) to agessh.ParseRecipient.
-    try {
-      return parseSshRecipient(r);
-    } catch (e) {
-      throw new SopsError('ERR_INVALID_KEY', `failed to parse input as age-ssh public key: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-    }
-  }
+  // sops hands the whole trimmed string (comment included) to agessh.ParseRecipient.
+  if (r.startsWith('ssh-')) return undefined;
   throw new SopsError('ERR_INVALID_KEY', `failed to parse input, unknown recipient type: ${JSON.stringify(r.slice(0, 80))}`);
 }
 
@@ -94,7 +106,7 @@ function parseRecipient(recipient: string): AgeNativeRecipient | Recipient {
 export class AgeRecipient implements MasterKeyRecipient {
   readonly type = 'age' as const;
   readonly name: string;
-  readonly #recipient: Recipient | undefined;
+  #recipient: Recipient | undefined;
   readonly #native: AgeNativeRecipient | undefined;
   /**
    * @param recipient The recipient string, as written to the metadata.
@@ -105,8 +117,18 @@ export class AgeRecipient implements MasterKeyRecipient {
   constructor(recipient: string, plugin?: Recipient) {
     this.name = recipient.trim();
     const r = plugin ?? parseRecipient(this.name);
-    if (nativeRecipients.has(r as AgeNativeRecipient)) this.#native = r as AgeNativeRecipient;
-    else this.#recipient = r as Recipient;
+    if (r !== undefined && nativeRecipients.has(r as AgeNativeRecipient)) this.#native = r as AgeNativeRecipient;
+    else this.#recipient = r as Recipient | undefined;
+  }
+  /**
+   * Like the constructor, but an SSH public key is parsed now rather than on
+   * the first `wrap` (loading the SSH code), so a malformed one throws here,
+   * as sops refuses it before encrypting anything.
+   */
+  static async create(recipient: string, plugin?: Recipient): Promise<AgeRecipient> {
+    const r = recipient.trim();
+    if (plugin === undefined && r.startsWith('ssh-')) plugin = (await loadSsh()).parseSopsSshRecipient(r);
+    return new AgeRecipient(recipient, plugin);
   }
   async wrap(dataKey: Uint8Array): Promise<AgeStoredKey> {
     if (this.#native !== undefined) {
@@ -120,10 +142,14 @@ export class AgeRecipient implements MasterKeyRecipient {
       }
       return { type: 'age', recipient: this.name, enc: armorEncode(file) };
     }
+    // An SSH public key: parsed now (a malformed one throws sops's
+    // `failed to parse input as age-ssh public key: …`). The CLI parses
+    // them up front, as sops does, with `AgeRecipient.create`.
+    this.#recipient ??= (await loadSsh()).parseSopsSshRecipient(this.name);
     const { Encrypter, armor } = await import('age-encryption');
     const e = new Encrypter();
     try {
-      e.addRecipient(this.#recipient!);
+      e.addRecipient(this.#recipient);
     } catch (err) {
       throw new SopsError('ERR_INVALID_KEY', 'failed to parse input as Bech32-encoded age public key', { cause: err });
     }
@@ -203,7 +229,7 @@ function ageErrorText(e: unknown, identities: number): string {
  * Unwraps age-wrapped data keys with a set of identities, tried in order:
  * `AGE-SECRET-KEY-1…` / `AGE-SECRET-KEY-PQ-1…` strings, SSH private keys (a
  * PEM text such as `-----BEGIN OPENSSH PRIVATE KEY-----…`, parsed with
- * {@link parseSshIdentity}), or any typage {@link Identity} object.
+ * `parseSshIdentity` of `sops-ts`'s `age-ssh` module), or any typage {@link Identity} object.
  *
  * @example
  * ```ts
@@ -211,18 +237,36 @@ function ageErrorText(e: unknown, identities: number): string {
  * ```
  */
 export class AgeIdentity implements MasterKeyIdentity {
-  readonly #identities: readonly (string | Identity)[];
+  #identities: readonly (string | Identity)[];
   readonly #ctx: AgeIdentityContext;
-  /** Throws `ERR_INVALID_KEY` for an SSH private key that cannot be used (e.g. passphrase-protected). */
+  /**
+   * SSH private keys (PEM texts) are parsed on the first `unwrap`, loading
+   * the SSH code only then; {@link AgeIdentity.create} parses them up front.
+   * Throws `ERR_INVALID_KEY` for an age plugin identity (`AGE-PLUGIN-…`).
+   */
   constructor(identities: readonly (string | Identity)[], context: AgeIdentityContext = {}) {
-    this.#identities = identities.map((id) => {
-      if (typeof id === 'string' && isPemPrivateKey(id)) return parseSshIdentity(id);
+    for (const id of identities) {
       if (typeof id === 'string' && id.startsWith('AGE-PLUGIN-')) {
         throw new SopsError('ERR_INVALID_KEY', 'age plugin identities need the Node entry point (sops-ts/node), which runs age plugins');
       }
-      return id;
-    });
+    }
+    this.#identities = identities;
     this.#ctx = context;
+  }
+  /**
+   * Like the constructor, but SSH private keys are parsed now: throws
+   * `ERR_INVALID_KEY` for one that cannot be used (e.g. passphrase-protected).
+   */
+  static async create(identities: readonly (string | Identity)[], context: AgeIdentityContext = {}): Promise<AgeIdentity> {
+    const id = new AgeIdentity(identities, context);
+    await id.#parseSsh();
+    return id;
+  }
+  /** Replace SSH private key texts by their parsed identities (once). */
+  async #parseSsh(): Promise<void> {
+    if (!this.#identities.some((id) => typeof id === 'string' && isPemPrivateKey(id))) return;
+    const { parseSshIdentity } = await loadSsh();
+    this.#identities = this.#identities.map((id): string | Identity | SshIdentity => (typeof id === 'string' && isPemPrivateKey(id) ? parseSshIdentity(id) : id));
   }
   /** Number of identities held. */
   get size(): number {
@@ -231,6 +275,7 @@ export class AgeIdentity implements MasterKeyIdentity {
   async unwrap(key: StoredKey): Promise<Uint8Array | null> {
     if (key.type !== 'age') return null;
     if (this.#identities.length === 0) throw new Error(formatAgeError('failed to load age identities', undefined, this.#ctx));
+    await this.#parseSsh();
     const ids = this.#identities;
     if (ids.every((id) => typeof id === 'string' && isNativeIdentity(id))) return this.#unwrapNative(key.enc, ids as readonly string[]);
     // SSH and plugin identities: typage, loaded only now.

@@ -10,8 +10,8 @@
  * ```
  * @module
  */
-import { createCipheriv, createDecipheriv } from 'node:crypto';
-import { AuthenticationError, setAesGcmProvider, type AesGcmKey } from '../aes-gcm.js';
+import { createCipheriv, createDecipheriv, createHash } from 'node:crypto';
+import { AuthenticationError, setAesGcmProvider, setDigestProvider, type AesGcmKey, type DigestAlgorithm } from '../aes-gcm.js';
 
 function bytes(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.length);
@@ -41,7 +41,15 @@ export function nodeAesGcmKey(key: Uint8Array): AesGcmKey {
   };
 }
 
-/** Use `node:crypto` for every value of this process (`false`: back to WebCrypto). */
+/** SHA-256/SHA-512 of the concatenation of `parts` on `node:crypto`. */
+export function nodeDigest(algorithm: DigestAlgorithm, parts: readonly Uint8Array[]): Uint8Array {
+  const h = createHash(algorithm === 'SHA-512' ? 'sha512' : 'sha256');
+  for (const p of parts) h.update(p);
+  return bytes(h.digest());
+}
+
+/** Use `node:crypto` for every value and the MAC of this process (`false`: back to WebCrypto). */
 export function useNodeCrypto(on = true): void {
   setAesGcmProvider(on ? nodeAesGcmKey : undefined);
+  setDigestProvider(on ? nodeDigest : undefined);
 }
