@@ -77,11 +77,11 @@ function sizesOf(r, entryPoint) {
   // The decrypt path of issue 6's budget: what a page that decrypts and
   // verifies all five formats with age X25519 and post-quantum keys loads
   // when WebCrypto is there: the up-front chunks, every store chunk and
-  // the ML-KEM chunk (not the noble fallbacks, SSH, plugins or re2js).
+  // the ML-KEM chunk (src/keysources/mlkem768.ts; not the noble fallbacks, SSH, plugins or re2js).
   const inputsOf = (o) => Object.keys(outputs[o].inputs);
   const wanted = (o) =>
     !inputsOf(o).some((f) => f.includes('age-encryption/')) && // typage: SSH and plugin identities only
-    inputsOf(o).some((f) => /src\/stores\/(yaml|json|dotenv|ini|binary)\.ts$|post-quantum\/ml-kem/.test(f));
+    inputsOf(o).some((f) => /src\/stores\/(yaml|json|dotenv|ini|binary)\.ts$|src\/keysources\/mlkem768\.ts$/.test(f));
   const decryptPath = new Set(staticOnly);
   for (const o of seen) {
     if (!wanted(o)) continue;

@@ -10,7 +10,6 @@
  * @module
  */
 import { NoDataKeyError } from './errors.js';
-import { combine, split } from './shamir.js';
 import { kmsKeyString } from './keysources/kms-name.js';
 import { SopsError } from './errors.js';
 import type { KeyGroup, KeyType, Metadata, StoredKey } from './metadata.js';
@@ -186,7 +185,8 @@ export async function getDataKey(metadata: Metadata, identities: readonly Master
   const fail = () => new NoDataKeyError(dataKeyErrorText(report, metadata.shamirThreshold));
   if (metadata.keyGroups.length > 1) {
     if (parts.length < metadata.shamirThreshold) throw fail();
-    return combine(parts);
+    // Shamir (two or more key groups) is loaded only for such files.
+    return (await import('./shamir.js')).combine(parts);
   }
   if (parts.length !== 1) throw fail();
   return parts[0]!;
@@ -214,7 +214,7 @@ export async function wrapDataKey(
   else {
     if (threshold === 0) threshold = groups.length;
     try {
-      parts = split(dataKey, groups.length, threshold, random);
+      parts = (await import('./shamir.js')).split(dataKey, groups.length, threshold, random);
     } catch (e) {
       throw new SopsError('ERR_ENCRYPT', `Could not generate data key: [could not split data key into parts for Shamir: ${e instanceof Error ? e.message : String(e)}]`, { exitCode: 1 });
     }

@@ -23,6 +23,7 @@ import {
   encryptFile, generateIdentity, identityToRecipient, parseAgeIdentity, parseAgeRecipient, parseHeader,
 } from '../src/keysources/age-core.js';
 import { AgeRecipient } from '../src/keysources/age.js';
+import { useNodeCrypto } from '../src/node/aes-gcm.js';
 import { EnvAgeIdentity } from '../src/node/age-keys.js';
 import { decrypt, encrypt } from '../src/sops.js';
 import { REPO_ROOT, assertIsGoSops, requireSops, runSops } from './helpers/sops.js';
@@ -153,10 +154,8 @@ describe.runIf(CCTV !== undefined)('CCTV age vectors', () => {
     }
   });
 
-  for (const noble of [false, true]) {
-    it(`give the expected outcome (${noble ? 'noble' : 'WebCrypto'})`, async () => {
-      _forceNobleAgeCrypto(noble);
-      try {
+  for (const path of ['WebCrypto', 'noble', 'node:crypto'] as const) {
+    it(`give the expected outcome (${path})`, () => onPath(path, async () => {
         const got: Record<string, string> = {};
         const want: Record<string, string> = {};
         for (const v of cctv) {
@@ -166,10 +165,7 @@ describe.runIf(CCTV !== undefined)('CCTV age vectors', () => {
           else got[v.name] = outcome(r.error);
         }
         expect(got).toEqual(want);
-      } finally {
-        _forceNobleAgeCrypto(false);
-      }
-    });
+    }));
   }
 
   it.runIf(haveAge)('fail with the Go age CLI\'s error text', async () => {
@@ -287,18 +283,21 @@ it('this platform has WebCrypto X25519 and HMAC, so the WebCrypto path is the on
   await crypto.subtle.importKey('raw', new Uint8Array(32), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
 });
 
-describe.each([
-  ['WebCrypto', false],
-  ['noble', true],
-])('interop (%s)', (_name, noble) => {
-  const withPath = async (f: () => Promise<void>) => {
-    _forceNobleAgeCrypto(noble);
-    try {
-      await f();
-    } finally {
-      _forceNobleAgeCrypto(false);
-    }
-  };
+/** The three crypto paths of age-core: WebCrypto, the forced noble fallback, and sops-ts/node's node:crypto provider. */
+type CryptoPath = 'WebCrypto' | 'noble' | 'node:crypto';
+async function onPath(path: CryptoPath, f: () => Promise<void>): Promise<void> {
+  _forceNobleAgeCrypto(path === 'noble');
+  useNodeCrypto(path === 'node:crypto');
+  try {
+    await f();
+  } finally {
+    _forceNobleAgeCrypto(false);
+    useNodeCrypto(false);
+  }
+}
+
+describe.each([['WebCrypto'], ['noble'], ['node:crypto']] as const)('interop (%s)', (path) => {
+  const withPath = (f: () => Promise<void>) => onPath(path, f);
 
   for (const pq of [false, true]) {
     const kind = pq ? 'post-quantum' : 'X25519';

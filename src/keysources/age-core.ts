@@ -17,14 +17,15 @@
  * (X25519 `deriveBits`, HMAC-SHA-256, from which HKDF is built) and
  * `@noble/*` otherwise, loaded by dynamic `import()` so that the pure-JS code
  * is a separate chunk, fetched only when WebCrypto is missing.
- * ChaCha20-Poly1305 has no WebCrypto form and is needed for every file, so it
- * is imported statically; ML-KEM-768 and SHA-3 (for the hybrid type only)
+ * ChaCha20-Poly1305 has no WebCrypto form and is needed for every file, so our
+ * compact one (`chacha20poly1305.ts`) is imported statically; our ML-KEM-768
+ * and SHA-3 (`mlkem768.ts`, for the hybrid type only)
  * are loaded on first use. {@link _forceNobleAgeCrypto} forces the fallback
  * in tests, as typage's `forceWebCryptoOff`.
  *
  * @module
  */
-import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { chacha20poly1305 } from '../chacha20poly1305.js';
 import { goQuote } from '../gofmt.js';
 import { concat } from '../encoding.js';
 
@@ -40,6 +41,25 @@ let forceNoble = false;
  */
 export function _forceNobleAgeCrypto(on: boolean): void {
   forceNoble = on;
+}
+
+/**
+ * A platform's synchronous X25519 and HMAC-SHA-256 (e.g. `node:crypto`, set
+ * by `sops-ts/node`'s `useNodeCrypto()`): in Node each WebCrypto call is a
+ * thread-pool round trip, and unwrapping one age stanza takes about ten.
+ */
+export interface AgeCryptoProvider {
+  /** X25519(scalar, u), RFC 7748; may throw for a low-order `u`. */
+  x25519(scalar: Uint8Array, u: Uint8Array): Uint8Array;
+  /** HMAC-SHA-256(key, data). */
+  hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;
+}
+
+let provider: AgeCryptoProvider | undefined;
+
+/** Use a platform's X25519 and HMAC instead of WebCrypto (`undefined`: back to WebCrypto); {@link _forceNobleAgeCrypto} still wins. */
+export function setAgeCryptoProvider(p: AgeCryptoProvider | undefined): void {
+  provider = p;
 }
 
 function subtle(): SubtleCrypto | undefined {
@@ -82,6 +102,16 @@ const X25519_BASEPOINT = /* @__PURE__ */ (() => {
 
 /** X25519(scalar, u). Throws {@link LowOrderPointError} where the result is all zeros (an error in Go's `crypto/ecdh`). */
 async function x25519(scalar: Uint8Array, u: Uint8Array): Promise<Uint8Array> {
+  if (provider !== undefined && !forceNoble) {
+    let out: Uint8Array;
+    try {
+      out = provider.x25519(scalar, u);
+    } catch {
+      throw new LowOrderPointError(); // OpenSSL refuses an all-zero result
+    }
+    if (out.every((b) => b === 0)) throw new LowOrderPointError();
+    return out;
+  }
   const out = await withFallback(
     async (s) => {
       const key = await s.importKey('pkcs8', buf(concat(X25519_PKCS8_PREFIX, scalar)), { name: 'X25519' }, false, ['deriveBits']);
@@ -112,6 +142,7 @@ async function hmacSha256(key: Uint8Array, data: Uint8Array): Promise<Uint8Array
   // WebCrypto refuses an empty HMAC key; HMAC pads keys with zeros to the
   // block size, so 32 zero bytes is the same key.
   if (key.length === 0) key = new Uint8Array(32);
+  if (provider !== undefined && !forceNoble) return provider.hmacSha256(key, data);
   return withFallback(
     async (s) => {
       const k = await s.importKey('raw', buf(key.slice()), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
@@ -143,9 +174,8 @@ async function hkdf(ikm: Uint8Array, salt: Uint8Array, info: string | Uint8Array
 }
 
 /** The lazily loaded ML-KEM-768 and SHA-3 (hybrid recipients only): there is no WebCrypto form. */
-async function pq() {
-  const [{ ml_kem768 }, { sha3_256, shake256 }] = await Promise.all([import('@noble/post-quantum/ml-kem.js'), import('@noble/hashes/sha3.js')]);
-  return { ml_kem768, sha3_256, shake256 };
+function pq(): Promise<typeof import('./mlkem768.js')> {
+  return import('./mlkem768.js');
 }
 
 function randomBytes(n: number): Uint8Array {

@@ -1,7 +1,7 @@
 /**
  * The cryptography of age's SSH recipient types, split from
  * `age-ssh.ts` so that a browser bundle loads it (X25519, HKDF,
- * ChaCha20-Poly1305: about 20 KB gzipped of `@noble/*`) only when an SSH key
+ * ChaCha20-Poly1305: most of it `@noble/*`) only when an SSH key
  * actually wraps or unwraps a file key. `age-ssh.ts` parses and validates
  * keys synchronously (so constructors throw what agessh throws at parse
  * time) and reaches this module with a dynamic `import()` from
@@ -12,7 +12,7 @@
  * @module
  */
 import { x25519 } from '@noble/curves/ed25519.js';
-import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { chacha20poly1305 } from '../chacha20poly1305.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { SopsError } from '../errors.js';
