@@ -10,7 +10,7 @@
 //   --keep        keep the temporary directory with the generated files
 //   --no-sops     leave out Go sops even if it is installed
 //
-// Runs against the built package (dist/, bin/sops-ts.js): `npm run build` first.
+// Runs against the built package (dist/, bin/sops-ts.cjs): `npm run build` first.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, createCipheriv, createDecipheriv, randomBytes, webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,7 +27,7 @@ const BENCH = join(ROOT, 'bench');
 const SOPS_VERSION = '3.13.3';
 const SOPS_BIN = join(ROOT, `.tools/sops-${SOPS_VERSION}/sops`);
 const KEY_FILE = join(ROOT, 'vectors/keys/age-1.txt');
-const CLI = join(ROOT, 'bin/sops-ts.js');
+const CLI = join(ROOT, 'bin/sops-ts.cjs');
 
 const argv = new Set(process.argv.slice(2));
 for (const a of argv) if (!['--quick', '--write-docs', '--keep', '--no-sops'].includes(a)) die(`unknown option ${a}`);
@@ -44,7 +44,7 @@ function die(msg) {
 
 // ---------------------------------------------------------------- setup
 
-if (!existsSync(join(ROOT, 'dist/index.js')) || !existsSync(join(ROOT, 'dist/cli.mjs'))) {
+if (!existsSync(join(ROOT, 'dist/index.js')) || !existsSync(join(ROOT, 'dist/cli.cjs'))) {
   die('dist/ is missing: run `npm run build` first (or `npm run bench`, which does).');
 }
 const sopsTs = await import('../dist/index.js');

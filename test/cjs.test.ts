@@ -34,4 +34,24 @@ decrypt(fs.readFileSync(${JSON.stringify(join(REPO_ROOT, 'examples', 'secret.enc
     expect(out.loaded.map(([e]) => e)).toEqual(entries);
     for (const [e, n] of out.loaded) expect(n, e).toBeGreaterThan(0);
   });
+
+  it('in Node, the root entry resolves to dist/node/auto.js: node:crypto, never WebCrypto, for values, MAC and age', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sops-ts-auto-'));
+    mkdirSync(join(dir, 'node_modules'));
+    symlinkSync(REPO_ROOT, join(dir, 'node_modules', 'sops-ts'));
+    // Every WebCrypto operation throws: the decrypt only succeeds if none is used.
+    writeFileSync(
+      join(dir, 'main.mjs'),
+      `import { readFileSync } from 'node:fs';
+for (const op of ['encrypt', 'decrypt', 'digest', 'importKey', 'deriveBits', 'sign']) crypto.subtle[op] = () => { throw new Error('WebCrypto used: ' + op); };
+const { decrypt } = await import('sops-ts');
+const id = /^AGE-SECRET-KEY-1\\S+$/m.exec(readFileSync(${JSON.stringify(join(REPO_ROOT, 'examples', 'age.key'))}, 'utf8'))[0];
+const out = await decrypt(readFileSync(${JSON.stringify(join(REPO_ROOT, 'examples', 'secret.enc.yaml'))}, 'utf8'), { format: 'yaml', ageIdentities: [id] });
+console.log(import.meta.resolve('sops-ts').replace(/^.*\\/dist\\//, 'dist/') + ' ' + out.split('\\n')[1]);
+`,
+    );
+    const r = spawnSync(process.execPath, ['main.mjs'], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: dir } });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('dist/node/auto.js kind: Secret');
+  });
 });

@@ -15,7 +15,7 @@ import { REPO_ROOT, cleanSopsEnv, loadManifest, requireSops, runSops, vectorPath
 const manifest = loadManifest();
 const KEY = vectorPath(manifest.keys['age-1']!.file);
 const R1 = manifest.keys['age-1']!.recipient;
-const BIN = join(REPO_ROOT, 'bin', 'sops-ts.js');
+const BIN = join(REPO_ROOT, 'bin', 'sops-ts.cjs');
 const root = mkdtempSync(join(tmpdir(), 'sops-ts-edit-test-'));
 const sops = requireSops();
 const live = sops ? it : it.skip;

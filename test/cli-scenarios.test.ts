@@ -133,7 +133,7 @@ async function runOurs(args: string[], cwd: string, extra: Record<string, string
 }
 
 function runBin(args: string[], cwd: string, extra: Record<string, string>): Result {
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'sops-ts.js'), ...args], { cwd, env: { PATH: process.env.PATH, HOME: cleanHomeDir(), ...extra } });
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'sops-ts.cjs'), ...args], { cwd, env: { PATH: process.env.PATH, HOME: cleanHomeDir(), ...extra } });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr.toString() };
 }
 

@@ -2,7 +2,8 @@
 // decrypt/encrypt with sops's flags, exit codes and messages. Where the real
 // sops is installed, its exit code and stderr for the same case are compared.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import * as nodeModule from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -53,8 +54,8 @@ async function sameAsSops(args: string[], env: Record<string, string> = {}, echo
 
 describe('README main job', () => {
   it('npx sops-ts decrypt examples/secret.enc.yaml with the example key', () => {
-    const binJs = join(REPO_ROOT, 'bin', 'sops-ts.js');
-    expect(existsSync(join(REPO_ROOT, 'dist', 'cli.mjs'))).toBe(true); // npm test builds the bundled CLI first
+    const binJs = join(REPO_ROOT, 'bin', 'sops-ts.cjs');
+    expect(existsSync(join(REPO_ROOT, 'dist', 'cli.cjs'))).toBe(true); // npm test builds the bundled CLI first
     const r = spawnSync(process.execPath, [binJs, 'decrypt', 'examples/secret.enc.yaml'], {
       cwd: REPO_ROOT,
       env: { PATH: process.env.PATH, HOME: home, SOPS_AGE_KEY_FILE: 'examples/age.key' },
@@ -65,6 +66,58 @@ describe('README main job', () => {
     expect(out).toContain('kind: Secret');
     expect(out).toMatch(/postgres-password: \S+/);
     expect(out).not.toContain('ENC[');
+  });
+});
+
+describe('bin/sops-ts.cjs compile cache', () => {
+  const bin = join(REPO_ROOT, 'bin', 'sops-ts.cjs');
+  const decryptWith = (cacheDir: string, extra: Record<string, string> = {}) =>
+    spawnSync(process.execPath, [bin, 'decrypt', 'examples/secret.enc.yaml'], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH, HOME: home, SOPS_AGE_KEY_FILE: 'examples/age.key', SOPS_TS_COMPILE_CACHE: cacheDir, ...extra },
+      encoding: 'utf8',
+    });
+  const entries = (d: string) => (existsSync(d) ? readdirSync(d).filter((n) => n.endsWith('.v8cache')) : []);
+  // Node >= 22.1 has its own compile cache (module.enableCompileCache), which the bin uses instead.
+  const ownCache = typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache !== 'function';
+
+  it.runIf(ownCache)('is written after the first run (0600, in a 0700 directory) and used by the next, with the same output', () => {
+    const d = join(mkdtempSync(join(tmpdir(), 'sops-ts-cc-')), 'cache');
+    const first = decryptWith(d);
+    expect(first.stderr).toBe('');
+    expect(first.status).toBe(0);
+    const [entry] = entries(d);
+    expect(entry).toMatch(new RegExp(`^cli-\\d+-\\d+-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.v8cache$`));
+    expect(statSync(join(d, entry!)).mode & 0o777).toBe(0o600);
+    expect(statSync(d).mode & 0o777).toBe(0o700);
+    const before = statSync(join(d, entry!)).mtimeMs;
+    const second = decryptWith(d);
+    expect(second.status).toBe(0);
+    expect(second.stdout).toBe(first.stdout);
+    expect(statSync(join(d, entry!)).mtimeMs).toBe(before); // accepted, not rewritten
+  });
+
+  it.runIf(ownCache)('a damaged entry is rejected by V8 and rewritten; the command is unaffected', () => {
+    const d = join(mkdtempSync(join(tmpdir(), 'sops-ts-cc-')), 'cache');
+    const good = decryptWith(d);
+    const [entry] = entries(d);
+    writeFileSync(join(d, entry!), Buffer.alloc(4096, 0x5a));
+    const again = decryptWith(d);
+    expect(again.status).toBe(0);
+    expect(again.stdout).toBe(good.stdout);
+    expect(readFileSync(join(d, entry!)).subarray(0, 16).equals(Buffer.alloc(16, 0x5a))).toBe(false);
+  });
+
+  it('is not used in a directory other users can write to, nor with NODE_DISABLE_COMPILE_CACHE', () => {
+    const d = join(mkdtempSync(join(tmpdir(), 'sops-ts-cc-')), 'cache');
+    mkdirSync(d);
+    chmodSync(d, 0o777);
+    const r = decryptWith(d);
+    expect(r.status).toBe(0);
+    expect(entries(d)).toEqual([]);
+    const off = join(mkdtempSync(join(tmpdir(), 'sops-ts-cc-')), 'cache');
+    expect(decryptWith(off, { NODE_DISABLE_COMPILE_CACHE: '1' }).status).toBe(0);
+    expect(entries(off)).toEqual([]);
   });
 });
 

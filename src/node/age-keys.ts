@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { execFileSync } from 'node:child_process';
+import { childProcess } from './builtins.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Identity } from 'age-encryption';
@@ -172,7 +172,7 @@ function runKeyCommand(cmd: string, recipient: string, env: Env): string {
   try {
     const args = shlexSplit(cmd);
     if (args.length === 0) throw new Error('empty command');
-    return execFileSync(args[0]!, args.slice(1), {
+    return childProcess().execFileSync(args[0]!, args.slice(1), {
       env: { ...env, SOPS_AGE_RECIPIENT: recipient },
       stdio: ['ignore', 'pipe', 'inherit'],
       encoding: 'utf8',

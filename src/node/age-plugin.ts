@@ -28,7 +28,8 @@
  * ```
  * @module
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { childProcess } from './builtins.js';
 import { constants, accessSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
@@ -368,7 +369,7 @@ class PluginConnection {
     }
     // No shell; the working directory is the temporary directory, as age does,
     // so plugins cannot come to rely on (or be steered by) the caller's cwd.
-    this.#child = spawn(path, [`--age-plugin=${sm}`], {
+    this.#child = childProcess().spawn(path, [`--age-plugin=${sm}`], {
       cwd: tmpdir(),
       env,
       shell: false,

@@ -28,7 +28,7 @@
  *
  * @module
  */
-import { STATUS_CODES } from 'node:http';
+import { httpStatusText } from './builtins.js';
 import {
   AzureKvIdentity,
   AzureKvRecipient,
@@ -147,7 +147,7 @@ export function azureResponseErrorText(method: string, url: URL, status: number,
       pretty = body;
     }
   }
-  const reason = STATUS_CODES[status];
+  const reason = httpStatusText(status);
   let msg = `${method} ${url.protocol}//${url.host}${url.pathname}\n${sep}\nRESPONSE ${status}: ${status}${reason ? ' ' + reason : ''}\n`;
   msg += code !== '' ? `ERROR CODE: ${code}\n` : 'ERROR CODE UNAVAILABLE\n';
   msg += `${sep}\n`;

@@ -17,7 +17,8 @@
  *
  * @module
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { childProcess } from './builtins.js';
 import { accessSync, closeSync, constants, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -181,7 +182,7 @@ export function runEditor(cmd: EditorCommand, file: string, env: Env, cwd: strin
   let child: ChildProcess | undefined;
   const done = new Promise<void>((resolveDone, reject) => {
     try {
-      child = spawn(program, [...cmd.argv.slice(1), file], {
+      child = childProcess().spawn(program, [...cmd.argv.slice(1), file], {
         argv0: cmd.argv[0]!,
         cwd,
         env: env as NodeJS.ProcessEnv,

@@ -28,7 +28,7 @@
  *
  * @module
  */
-import { spawn } from 'node:child_process';
+import { childProcess } from './builtins.js';
 import { lstatSync, openSync, closeSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -173,7 +173,7 @@ function gpgExec(args: readonly string[], input: Uint8Array | string, options: G
     };
     let child;
     try {
-      child = spawn(bin, argv, { env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+      child = childProcess().spawn(bin, argv, { env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] });
     } catch {
       finish(false);
       return;

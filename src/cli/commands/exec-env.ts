@@ -5,7 +5,7 @@
  * sops's `exit status N` on stderr.
  * @module
  */
-import { spawn } from 'node:child_process';
+import { childProcess } from '../../node/builtins.js';
 import { readFileGo } from '../../node/files.js';
 import { constants } from 'node:os';
 import { ExitCode } from '../../errors.js';
@@ -84,7 +84,7 @@ const SIGNALS: Record<string, string> = {
 export function runShell(io: CliIo, command: string, env: Record<string, string>, opts: { background?: boolean; silent?: boolean } = {}): Promise<number> {
   return new Promise((resolveCode) => {
     if (opts.background) {
-      const child = spawn('/bin/sh', ['-c', command], { cwd: io.cwd, env, stdio: 'ignore', detached: false });
+      const child = childProcess().spawn('/bin/sh', ['-c', command], { cwd: io.cwd, env, stdio: 'ignore', detached: false });
       child.on('error', (e) => {
         io.stderr(`${e.message}\n`);
       });
@@ -92,7 +92,7 @@ export function runShell(io: CliIo, command: string, env: Record<string, string>
       resolveCode(0);
       return;
     }
-    const child = spawn('/bin/sh', ['-c', command], { cwd: io.cwd, env, stdio: 'inherit' });
+    const child = childProcess().spawn('/bin/sh', ['-c', command], { cwd: io.cwd, env, stdio: 'inherit' });
     child.on('error', (e) => {
       io.stderr(`${e.message}\n`);
       resolveCode(ExitCode.ErrorGeneric);

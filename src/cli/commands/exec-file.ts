@@ -9,7 +9,7 @@
  * names it (a local relative name only).
  * @module
  */
-import { spawnSync } from 'node:child_process';
+import { childProcess } from '../../node/builtins.js';
 import { chmodSync, constants, mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { isAbsolute, join, normalize, sep } from 'node:path';
@@ -63,7 +63,7 @@ async function execWithFile(io: CliIo, command: string, plaintext: Uint8Array, o
     let path: string;
     if (opts.fifo) {
       path = join(dir, opts.filename || FALLBACK_FILENAME);
-      const r = spawnSync('mkfifo', ['-m', '600', path], { encoding: 'utf8' });
+      const r = childProcess().spawnSync('mkfifo', ['-m', '600', path], { encoding: 'utf8' });
       if (r.error !== undefined || r.status !== 0) {
         throw new UsageError(`could not make a FIFO with mkfifo (${r.error?.message ?? r.stderr.trim()}); use --no-fifo`, ExitCode.ErrorGeneric);
       }
