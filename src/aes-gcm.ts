@@ -90,6 +90,13 @@ export interface AesGcmKey {
   seal(iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Promise<Uint8Array>;
   /** Takes ciphertext ‖ tag; throws on authentication failure. */
   open(iv: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Synchronous forms, where the platform has them (`node:crypto`): a tree
+   * walk over thousands of values then makes no promise per value.
+   */
+  sealSync?(iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
+  /** Synchronous {@link AesGcmKey.open}. */
+  openSync?(iv: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array;
 }
 
 /** Thrown by {@link AesGcmKey.open} when the tag does not verify. */

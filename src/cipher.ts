@@ -99,6 +99,31 @@ function typedFrom(type: string, bytes: Uint8Array): Plaintext {
   }
 }
 
+/** An `ENC[...]` string parsed and checked: IV, ciphertext ‖ tag, type. */
+function parseSealed(enc: string): { iv: Uint8Array; sealed: Uint8Array; type: string } {
+  const ev = parseEncryptedValue(enc);
+  if (ev.iv.length === 0) throw new SopsError('ERR_MALFORMED_VALUE', 'cipher: the nonce can\'t have zero length');
+  if (ev.tag.length !== 16) throw new SopsError('ERR_MALFORMED_VALUE', `Invalid tag length ${ev.tag.length}, expected 16`);
+  const sealed = new Uint8Array(ev.data.length + 16);
+  sealed.set(ev.data);
+  sealed.set(ev.tag, ev.data.length);
+  return { iv: ev.iv, sealed, type: ev.type };
+}
+
+function decryptFailed(cause: unknown): SopsError {
+  return new SopsError('ERR_DECRYPT_VALUE', 'Could not decrypt with AES_GCM: cipher: message authentication failed', { cause });
+}
+
+function opened(ev: { iv: Uint8Array; type: string }, bytes: Uint8Array): OpenedValue {
+  const value = typedFrom(ev.type, bytes);
+  return { value, iv: ev.iv, bytes: typeof value === 'string' ? bytes : undefined };
+}
+
+function formatSealed(sealed: Uint8Array, iv: Uint8Array, type: EncryptedType): string {
+  const cut = sealed.length - 16;
+  return `ENC[AES256_GCM,data:${base64Encode(sealed.subarray(0, cut))},iv:${base64Encode(iv)},tag:${base64Encode(sealed.subarray(cut))},type:${type}]`;
+}
+
 function isEmpty(value: Plaintext): boolean {
   if (typeof value === 'string') return value === '';
   if (value instanceof Uint8Array) return value.length === 0;
@@ -106,12 +131,27 @@ function isEmpty(value: Plaintext): boolean {
   return false;
 }
 
+// Each byte to one code point (windows-1252, which WHATWG calls latin1, maps
+// all 256 bytes to distinct code points): an injective, native conversion.
+const byteString = new TextDecoder('latin1');
+
 function stashKey(aad: string, type: EncryptedType, bytes: Uint8Array, inline: boolean): string {
   // Go compares the stash key with ==: same AAD, same Go type, same value
   // (and for comments the same Inline flag). Bytes decide equality here.
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return `${type}${inline ? '+i' : ''}\u0000${aad}\u0000${s}`;
+  return `${type}${inline ? '+i' : ''}\u0000${aad}\u0000${byteString.decode(bytes)}`;
+}
+
+/** A value {@link ValueCipher.open} decrypted. */
+export interface OpenedValue {
+  /** The typed value. */
+  value: Plaintext;
+  /** Its IV (`undefined` for `""`, which is not encrypted). */
+  iv: Uint8Array | undefined;
+  /**
+   * The bytes the MAC hashes for it (sops `ToBytes` of the typed value), when
+   * they are the decrypted bytes themselves (strings); else `undefined`.
+   */
+  bytes?: Uint8Array | undefined;
 }
 
 /** Source of fresh IVs. @internal tests may inject a deterministic one. */
@@ -158,13 +198,23 @@ export class ValueCipher {
   /** Encrypt `value` with AAD `aad`. Empty values come back as `""`. */
   async encrypt(value: Plaintext, aad: string): Promise<string> {
     if (isEmpty(value)) return '';
+    const { type, bytes, iv } = this.#prepareSeal(value, aad);
+    return formatSealed(await this.#key.seal(iv, bytes, utf8(aad)), iv, type);
+  }
+
+  /** {@link encrypt}, synchronously; only where {@link sync} is true. */
+  encryptSync(value: Plaintext, aad: string): string {
+    if (isEmpty(value)) return '';
+    const { type, bytes, iv } = this.#prepareSeal(value, aad);
+    return formatSealed(this.#key.sealSync!(iv, bytes, utf8(aad)), iv, type);
+  }
+
+  /** The type, bytes and IV (stashed, else fresh) of a value to encrypt. */
+  #prepareSeal(value: Plaintext, aad: string): { type: EncryptedType; bytes: Uint8Array; iv: Uint8Array } {
     const { type, bytes } = plaintextOf(value);
     // Go looks the stash up with ==, and NaN never equals itself: a NaN always gets a fresh IV.
     const stashed = Number.isNaN(value) ? undefined : this.#stash.get(stashKey(aad, type, bytes, value instanceof Comment && value.inline));
-    const iv = stashed ?? this.#ivSource(32);
-    const sealed = await this.#key.seal(iv, bytes, utf8(aad));
-    const cut = sealed.length - 16;
-    return `ENC[AES256_GCM,data:${base64Encode(sealed.subarray(0, cut))},iv:${base64Encode(iv)},tag:${base64Encode(sealed.subarray(cut))},type:${type}]`;
+    return { type, bytes, iv: stashed ?? this.#ivSource(32) };
   }
 
   /**
@@ -184,27 +234,47 @@ export class ValueCipher {
    * then calls {@link remember} in document order, so that where one
    * (AAD, value) pair occurs twice the later IV wins, as in sops's walk.
    */
-  async open(enc: string, aad: string): Promise<{ value: Plaintext; iv: Uint8Array | undefined }> {
+  async open(enc: string, aad: string): Promise<OpenedValue> {
     if (enc === '') return { value: '', iv: undefined };
-    const ev = parseEncryptedValue(enc);
-    if (ev.iv.length === 0) throw new SopsError('ERR_MALFORMED_VALUE', 'cipher: the nonce can\'t have zero length');
-    if (ev.tag.length !== 16) throw new SopsError('ERR_MALFORMED_VALUE', `Invalid tag length ${ev.tag.length}, expected 16`);
-    const sealed = new Uint8Array(ev.data.length + 16);
-    sealed.set(ev.data);
-    sealed.set(ev.tag, ev.data.length);
+    const ev = parseSealed(enc);
     let bytes: Uint8Array;
     try {
-      bytes = await this.#key.open(ev.iv, sealed, utf8(aad));
+      bytes = await this.#key.open(ev.iv, ev.sealed, utf8(aad));
     } catch (e) {
-      throw new SopsError('ERR_DECRYPT_VALUE', 'Could not decrypt with AES_GCM: cipher: message authentication failed', { cause: e });
+      throw decryptFailed(e);
     }
-    return { value: typedFrom(ev.type, bytes), iv: ev.iv };
+    return opened(ev, bytes);
   }
 
-  /** Record that `value` at `aad` was encrypted with `iv`, so re-encrypting it reuses the IV. */
-  remember(aad: string, value: Plaintext, iv: Uint8Array): void {
+  /** Whether {@link openSync} and {@link encryptSync} are available (a platform AES-GCM with synchronous forms). */
+  get sync(): boolean {
+    return this.#key.openSync !== undefined && this.#key.sealSync !== undefined;
+  }
+
+  /** {@link open}, synchronously; only where {@link sync} is true. */
+  openSync(enc: string, aad: string): OpenedValue {
+    if (enc === '') return { value: '', iv: undefined };
+    const ev = parseSealed(enc);
+    let bytes: Uint8Array;
+    try {
+      bytes = this.#key.openSync!(ev.iv, ev.sealed, utf8(aad));
+    } catch (e) {
+      throw decryptFailed(e);
+    }
+    return opened(ev, bytes);
+  }
+
+  /**
+   * Record that `value` at `aad` was encrypted with `iv`, so re-encrypting it
+   * reuses the IV. `bytes`: the value's {@link plaintextOf} bytes if known.
+   */
+  remember(aad: string, value: Plaintext, iv: Uint8Array, bytes?: Uint8Array): void {
     if (isEmpty(value) || Number.isNaN(value)) return;
-    const { type, bytes } = plaintextOf(value);
-    this.#stash.set(stashKey(aad, type, bytes, false), iv);
+    if (bytes !== undefined && typeof value === 'string') {
+      this.#stash.set(stashKey(aad, 'str', bytes, false), iv);
+      return;
+    }
+    const p = plaintextOf(value);
+    this.#stash.set(stashKey(aad, p.type, p.bytes, false), iv);
   }
 }

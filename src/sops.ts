@@ -91,6 +91,14 @@ export interface DecryptOptions {
   outputStore?: StoreOptions;
   /** Warnings sops would log. */
   onWarning?: (message: string, fields?: Record<string, string>) => void;
+  /**
+   * {@link decryptDocument}: remember each value's IV so that re-encrypting
+   * the document keeps the ciphertext of every unchanged value (sops's IV
+   * stash, what `edit` and `set` rely on). Default: true; off for
+   * {@link decrypt}, {@link decryptToBytes} and {@link decryptToObject},
+   * whose output is never re-encrypted.
+   */
+  stash?: boolean;
 }
 
 /** A decrypted file: its plaintext tree, its metadata, and what re-encrypting it needs. */
@@ -134,7 +142,7 @@ export async function decryptDocument(input: string | Uint8Array, options: Decry
   });
   if (dataKey.length !== 32) throw new SopsError('ERR_NO_DATA_KEY', `The data key has ${dataKey.length} bytes, expected 32`);
   const cipher = new ValueCipher(dataKey);
-  const { tree, mac } = await decryptTree(parts.branches, metadata.rules, cipher, options.onWarning ? { onWarning: options.onWarning } : {});
+  const { tree, mac } = await decryptTree(parts.branches, metadata.rules, cipher, { ...(options.onWarning ? { onWarning: options.onWarning } : {}), stash: options.stash !== false });
   const aad = macAad(metadata.lastModified);
   if (!options.ignoreMac) {
     let fileMac: string;
@@ -176,13 +184,13 @@ export async function decrypt(input: string | Uint8Array, options: DecryptOption
  * ```
  */
 export async function decryptToObject(input: string | Uint8Array, options: DecryptOptions & ToJSOptions): Promise<unknown> {
-  const doc = await decryptDocument(input, options);
+  const doc = await decryptDocument(input, { stash: false, ...options });
   return doc.branches.length === 0 ? undefined : toJS(doc.branches[0]!, options);
 }
 
 /** Decrypt a SOPS file to the exact bytes `sops decrypt` writes (use for binary files). */
 export async function decryptToBytes(input: string | Uint8Array, options: DecryptOptions): Promise<Uint8Array> {
-  const doc = await decryptDocument(input, options);
+  const doc = await decryptDocument(input, { stash: false, ...options });
   const store = await storeFor(options.outputFormat ?? doc.format, options.outputStore ?? {});
   return toBytes(atStage('emit', () => store.emitPlainFile(doc.branches)));
 }

@@ -14,7 +14,7 @@
  * @module
  */
 import { digest } from './aes-gcm.js';
-import { ValueCipher, plaintextOf, type Plaintext } from './cipher.js';
+import { ValueCipher, plaintextOf, type OpenedValue, type Plaintext } from './cipher.js';
 import { hexUpper } from './encoding.js';
 import { isInt64 } from './gofmt.js';
 import { SopsError } from './errors.js';
@@ -238,6 +238,8 @@ export interface WalkOptions {
   /** Called with a warning sops would log (e.g. a comment that was not encrypted). */
   /** Non-fatal findings, with sops's log fields (e.g. `comment`). */
   onWarning?: (message: string, fields?: Record<string, string>) => void;
+  /** Remember each value's IV in the cipher's stash (for a later re-encryption). Default: true. */
+  stash?: boolean;
 }
 
 /**
@@ -251,16 +253,18 @@ export async function encryptTree(branches: TreeBranches, rules: SelectionRules,
   for (const leaf of leaves) {
     if (!leaf.isComment && (!rules.macOnlyEncrypted || leaf.encrypted)) hashed.push(plaintextOf(leaf.value).bytes);
   }
-  await Promise.all(
-    leaves.map(async (leaf) => {
-      if (!leaf.encrypted) return;
-      const enc = await cipher.encrypt(leaf.value, leaf.aad);
-      if (leaf.isComment && rules.unencryptedCommentRegex && re2Match(rules.unencryptedCommentRegex, enc)) {
-        throw new SopsError('ERR_ENCRYPT', 'Encrypted comment matches UnencryptedCommentRegex! Make sure that UnencryptedCommentRegex cannot match an encrypted comment.');
-      }
-      leaf.set(enc);
-    }),
-  );
+  const sealed = cipher.sync
+    ? leaves.map((leaf) => (leaf.encrypted ? cipher.encryptSync(leaf.value, leaf.aad) : undefined))
+    : await Promise.all(leaves.map((leaf) => (leaf.encrypted ? cipher.encrypt(leaf.value, leaf.aad) : undefined)));
+  for (let i = 0; i < leaves.length; i++) {
+    const leaf = leaves[i]!;
+    const enc = sealed[i];
+    if (enc === undefined) continue;
+    if (leaf.isComment && rules.unencryptedCommentRegex && re2Match(rules.unencryptedCommentRegex, enc)) {
+      throw new SopsError('ERR_ENCRYPT', 'Encrypted comment matches UnencryptedCommentRegex! Make sure that UnencryptedCommentRegex cannot match an encrypted comment.');
+    }
+    leaf.set(enc);
+  }
   return { tree, mac: await macOf(hashed, rules.macOnlyEncrypted) };
 }
 
@@ -273,51 +277,74 @@ function goTypeName(v: Value): string {
   return typeof v;
 }
 
+/** The `ENC[...]` text of a leaf to decrypt, or `undefined` if the leaf is not opened. */
+function sealedText(leaf: Leaf): string | undefined {
+  if (!leaf.encrypted) return undefined;
+  const v = leaf.value;
+  return v instanceof Comment ? v.value : typeof v === 'string' ? v : undefined;
+}
+
 /**
  * Decrypt every selected value of `branches` (sops `Tree.Decrypt`), returning
  * the plaintext tree and the MAC computed over it.
+ *
+ * With a synchronous AES-GCM (`node:crypto`) values are decrypted one after
+ * the other with no promise per value; otherwise (WebCrypto) all at once,
+ * and the results are then taken in document order, so that errors,
+ * warnings and the IV stash come out in sops's order either way.
  */
 export async function decryptTree(branches: TreeBranches, rules: SelectionRules, cipher: ValueCipher, options: WalkOptions = {}): Promise<{ tree: TreeBranches; mac: string }> {
   await prepareSelectionRules(rules);
   const { tree, leaves } = collectLeaves(branches, rules);
-  const results = await Promise.all(
-    leaves.map(async (leaf): Promise<{ value: Plaintext; iv?: Uint8Array | undefined }> => {
-      if (!leaf.encrypted) return { value: leaf.value };
-      const v = leaf.value;
-      if (v instanceof Comment) {
-        try {
-          return await cipher.open(v.value, leaf.aad);
-        } catch {
-          // Files from before sops 3 had plaintext comments: keep them.
-          options.onWarning?.('Found possibly unencrypted comment in file. This is to be expected if the file being decrypted was created with an older version of SOPS.', { comment: v.value });
-          return { value: v };
-        }
-      }
-      if (typeof v !== 'string') {
-        throw new SopsError('ERR_DECRYPT_VALUE', `Error walking tree: Expected encrypted value as string, but got ${goTypeName(v)}`, { keyPath: leaf.path });
-      }
+  type Outcome = OpenedValue | { error: unknown };
+  let open: (enc: string, aad: string, i: number) => OpenedValue;
+  if (cipher.sync) {
+    open = (enc, aad) => cipher.openSync(enc, aad);
+  } else {
+    const outcomes = await Promise.all(
+      leaves.map((leaf): Promise<Outcome> | undefined => {
+        const enc = sealedText(leaf);
+        return enc === undefined ? undefined : cipher.open(enc, leaf.aad).catch((error: unknown) => ({ error }));
+      }),
+    );
+    open = (_enc, _aad, i) => {
+      const o = outcomes[i]!;
+      if ('error' in o) throw o.error;
+      return o;
+    };
+  }
+  const hashed: Uint8Array[] = [];
+  for (let i = 0; i < leaves.length; i++) {
+    const leaf = leaves[i]!;
+    let r: OpenedValue;
+    const v = leaf.value;
+    if (!leaf.encrypted) {
+      r = { value: v as Plaintext, iv: undefined };
+    } else if (v instanceof Comment) {
       try {
-        return await cipher.open(v, leaf.aad);
+        r = open(v.value, leaf.aad, i);
+      } catch {
+        // Files from before sops 3 had plaintext comments: keep them.
+        options.onWarning?.('Found possibly unencrypted comment in file. This is to be expected if the file being decrypted was created with an older version of SOPS.', { comment: v.value });
+        r = { value: v, iv: undefined };
+      }
+    } else if (typeof v !== 'string') {
+      throw new SopsError('ERR_DECRYPT_VALUE', `Error walking tree: Expected encrypted value as string, but got ${goTypeName(v)}`, { keyPath: leaf.path });
+    } else {
+      try {
+        r = open(v, leaf.aad, i);
       } catch (e) {
         const code = e instanceof SopsError ? e.code : 'ERR_DECRYPT_VALUE';
         const msg = e instanceof Error ? e.message : String(e);
         throw new SopsError(code, `Error walking tree: Could not decrypt value: ${msg}`, { cause: e, keyPath: leaf.path });
       }
-    }),
-  );
-  // The stash is filled in document order: a later equal (AAD, value) wins, as in sops.
-  for (let i = 0; i < leaves.length; i++) {
-    const r = results[i]!;
-    if (r.iv !== undefined) cipher.remember(leaves[i]!.aad, r.value, r.iv);
-  }
-  const hashed: Uint8Array[] = [];
-  for (let i = 0; i < leaves.length; i++) {
-    const leaf = leaves[i]!;
-    const v = results[i]!.value;
-    leaf.set(v);
+    }
+    // The stash is filled in document order: a later equal (AAD, value) wins, as in sops.
+    if (r.iv !== undefined && options.stash !== false) cipher.remember(leaf.aad, r.value, r.iv, r.bytes);
+    leaf.set(r.value);
     // sops 3.13.3: what is hashed is decided on the decrypted value, so an
     // encrypted comment stored as a list string does not enter the MAC.
-    if (!(v instanceof Comment) && (!rules.macOnlyEncrypted || leaf.encrypted)) hashed.push(plaintextOf(v).bytes);
+    if (!(r.value instanceof Comment) && (!rules.macOnlyEncrypted || leaf.encrypted)) hashed.push(r.bytes ?? plaintextOf(r.value).bytes);
   }
   return { tree, mac: await macOf(hashed, rules.macOnlyEncrypted) };
 }

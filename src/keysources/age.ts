@@ -226,6 +226,26 @@ function ageErrorText(e: unknown, identities: number): string {
 }
 
 /**
+ * Parsed native identities by their string, most recent last (at most 32):
+ * a parsed identity keeps its derived public key (and, with `node:crypto`,
+ * its key object), so decrypting many files with the same key string
+ * derives them once. Holds nothing the caller does not already hold.
+ */
+const parsed = new Map<string, AgeNativeIdentity>();
+
+function parsedIdentity(id: string): AgeNativeIdentity {
+  let n = parsed.get(id);
+  if (n !== undefined) {
+    parsed.delete(id);
+  } else {
+    n = parseAgeIdentity(id);
+    if (parsed.size >= 32) parsed.delete(parsed.keys().next().value!);
+  }
+  parsed.set(id, n);
+  return n;
+}
+
+/**
  * Unwraps age-wrapped data keys with a set of identities, tried in order:
  * `AGE-SECRET-KEY-1…` / `AGE-SECRET-KEY-PQ-1…` strings, SSH private keys (a
  * PEM text such as `-----BEGIN OPENSSH PRIVATE KEY-----…`, parsed with
@@ -306,7 +326,7 @@ export class AgeIdentity implements MasterKeyIdentity {
   async #unwrapNative(enc: string, ids: readonly string[]): Promise<Uint8Array> {
     // A malformed key string: typage refused it when it was added, before
     // decrypting; Go's text here (`malformed secret key: …`, never the key).
-    const natives: AgeNativeIdentity[] = ids.map((id) => parseAgeIdentity(id));
+    const natives: AgeNativeIdentity[] = ids.map(parsedIdentity);
     try {
       return await decryptFile(enc, natives);
     } catch (e) {

@@ -10,7 +10,7 @@
  * ```
  * @module
  */
-import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, diffieHellman, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, createSecretKey, diffieHellman, type KeyObject } from 'node:crypto';
 import { AuthenticationError, setAesGcmProvider, setDigestProvider, type AesGcmKey, type DigestAlgorithm } from '../aes-gcm.js';
 import { setAgeCryptoProvider, type AgeCryptoProvider } from '../keysources/age-core.js';
 
@@ -18,27 +18,38 @@ function bytes(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.length);
 }
 
-/** A `node:crypto` AES-256-GCM key (any IV length, 16-byte tag). */
+/** A `node:crypto` AES-256-GCM key (any IV length, 16-byte tag), with synchronous forms. */
 export function nodeAesGcmKey(key: Uint8Array): AesGcmKey {
-  const k = Buffer.from(key);
+  const k = createSecretKey(key);
+  const sealSync = (iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array => {
+    const c = createCipheriv('aes-256-gcm', k, iv, { authTagLength: 16 });
+    c.setAAD(aad);
+    const head = c.update(plaintext);
+    c.final();
+    const out = new Uint8Array(head.length + 16);
+    out.set(head);
+    out.set(c.getAuthTag(), head.length);
+    return out;
+  };
+  const openSync = (iv: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array => {
+    // WebCrypto's answers for what OpenSSL would refuse differently.
+    if (iv.length === 0 || sealed.length < 16) throw new AuthenticationError();
+    const d = createDecipheriv('aes-256-gcm', k, iv, { authTagLength: 16 });
+    d.setAAD(aad);
+    d.setAuthTag(sealed.subarray(sealed.length - 16));
+    try {
+      const head = d.update(sealed.subarray(0, sealed.length - 16));
+      d.final();
+      return bytes(head);
+    } catch {
+      throw new AuthenticationError();
+    }
+  };
   return {
-    async seal(iv, plaintext, aad) {
-      const c = createCipheriv('aes-256-gcm', k, iv, { authTagLength: 16 });
-      c.setAAD(aad);
-      return bytes(Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()]));
-    },
-    async open(iv, sealed, aad) {
-      // WebCrypto's answers for what OpenSSL would refuse differently.
-      if (iv.length === 0 || sealed.length < 16) throw new AuthenticationError();
-      const d = createDecipheriv('aes-256-gcm', k, iv, { authTagLength: 16 });
-      d.setAAD(aad);
-      d.setAuthTag(sealed.subarray(sealed.length - 16));
-      try {
-        return bytes(Buffer.concat([d.update(sealed.subarray(0, sealed.length - 16)), d.final()]));
-      } catch {
-        throw new AuthenticationError();
-      }
-    },
+    seal: async (iv, plaintext, aad) => sealSync(iv, plaintext, aad),
+    open: async (iv, sealed, aad) => openSync(iv, sealed, aad),
+    sealSync,
+    openSync,
   };
 }
 
@@ -59,6 +70,19 @@ const X25519_PKCS8 = Buffer.from('302e020100300506032b656e04220420', 'hex');
  * checks it, the DER form is used instead.
  */
 function x25519PrivateKey(scalar: Uint8Array): KeyObject {
+  let k = privateKeys.get(scalar);
+  if (k === undefined) privateKeys.set(scalar, (k = importX25519PrivateKey(scalar)));
+  return k;
+}
+
+/**
+ * Key objects of the scalars seen, by the scalar's array (an age identity
+ * keeps its own), so a parsed identity is imported once; a WeakMap, so they
+ * go with the identity.
+ */
+const privateKeys = new WeakMap<Uint8Array, KeyObject>();
+
+function importX25519PrivateKey(scalar: Uint8Array): KeyObject {
   try {
     return createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: Buffer.from(scalar).toString('base64url'), x: '' }, format: 'jwk' });
   } catch {

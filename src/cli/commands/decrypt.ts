@@ -41,6 +41,7 @@ async function runDecrypt(p: Parsed, io: CliIo): Promise<void> {
     outputStore: indentOf(p, config, f.output),
     onWarning: (m, fields) => warn(io, m, 'SOPS', fields),
     ...(decryptionOrder ? { decryptionOrder } : {}),
+    stash: false, // nothing is re-encrypted
   });
   const store = await storeFor(f.output, indentOf(p, config, f.output));
   const out = extract.length > 0 ? extractBytes(doc.branches, extract, store) : toBytes(atStage('emit', () => store.emitPlainFile(doc.branches)));

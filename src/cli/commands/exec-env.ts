@@ -44,6 +44,7 @@ export async function decryptForExec(p: Parsed, io: CliIo, file: string) {
       identities: new CliKeys(io).identities(),
       onWarning: (m, fields) => warn(io, m, 'SOPS', fields),
       ...(decryptionOrder ? { decryptionOrder } : {}),
+      stash: false, // nothing is re-encrypted
     });
     return { doc, formats: f };
   } catch (e) {
