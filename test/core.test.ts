@@ -47,6 +47,23 @@ describe.each([false, true])('value cipher (noble fallback: %s)', (noble) => {
   });
 });
 
+describe('fresh IVs', () => {
+  it('are 32 bytes, all different, across more values than one draw of the IV pool holds, and each is its own copy', async () => {
+    const c = new ValueCipher(F32);
+    const ivs: Uint8Array[] = [];
+    // 8 KiB pool / 32-byte IVs = 256 per draw: 1,000 values cross several draws.
+    for (let i = 0; i < 1000; i++) ivs.push(parseEncryptedValue(await c.encrypt(`v${i}`, `k${i}:`)).iv);
+    expect(ivs.every((iv) => iv.length === 32)).toBe(true);
+    expect(new Set(ivs.map((iv) => Buffer.from(iv).toString('hex'))).size).toBe(1000);
+    // Not views into one shared buffer.
+    expect(new Set(ivs.map((iv) => iv.buffer)).size).toBe(1000);
+    // And not all-zero or constant bytes: each byte value shows up.
+    const seen = new Set<number>();
+    for (const iv of ivs) for (const b of iv) seen.add(b);
+    expect(seen.size).toBe(256);
+  });
+});
+
 describe('value cipher types', () => {
   it('round-trips every type with sops\'s type names and plaintext forms', async () => {
     const c = new ValueCipher(F32);
