@@ -14,7 +14,7 @@ const recipient = /public key: (age1\w+)/.exec(keyText)[1];
 const text = readFileSync(file, 'utf8');
 
 if (tool === 'sops-ts') {
-  const sops = await import('../dist/index.js');
+  const sops = await import('../dist/node/auto.js') /* what Node resolves `sops-ts` to (the "node" export condition) */;
   if (op === 'decrypt') await sops.decrypt(text, { format, ageIdentities: [identity] });
   else await sops.encrypt(text, { format, age: [recipient] });
 } else if (tool === 'sops-age') {

@@ -10,7 +10,8 @@
 // The plaintexts go to stdout, as `sops decrypt` would write them.
 import { readFile } from 'node:fs/promises';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { decrypt } from '../dist/index.js';
+// What Node resolves `sops-ts` to (the "node" export condition: node:crypto switched on).
+import { decrypt } from '../dist/node/auto.js';
 
 const BATCH = 32;
 

@@ -47,7 +47,7 @@ function die(msg) {
 if (!existsSync(join(ROOT, 'dist/index.js')) || !existsSync(join(ROOT, 'dist/cli.cjs'))) {
   die('dist/ is missing: run `npm run build` first (or `npm run bench`, which does).');
 }
-const sopsTs = await import('../dist/index.js');
+const sopsTs = await import('../dist/node/auto.js') /* what Node resolves `sops-ts` to (the "node" export condition) */;
 
 /** The JavaScript peers live in bench/node_modules, so the package itself does not depend on them. */
 async function loadPeers() {
