@@ -6,16 +6,13 @@
  *
  * @module
  */
+import { fromUtf8, utf8 } from '../encoding.js';
 import { SopsError } from '../errors.js';
 import { Branch } from '../tree.js';
 import type { TreeBranches, Value } from '../tree.js';
 import { JsonStore } from './json.js';
 import type { JsonStoreOptions } from './json.js';
 import type { EncryptedFileParts, Format, Store } from './store.js';
-
-const utf8Encoder = new TextEncoder();
-// ignoreBOM keeps a leading U+FEFF: the bytes must come back unchanged.
-const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * The binary store, byte-compatible with Go sops 3.13.3's `BinaryStore`.
@@ -35,27 +32,18 @@ const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  */
 export class BinaryStore implements Store {
   readonly format: Format = 'binary';
-  private readonly json: JsonStore;
+  readonly #json: JsonStore;
 
   /** `options.indent` is sops's `stores.json_binary.indent`. Default: `-1` (tab). */
   constructor(options: JsonStoreOptions = {}) {
-    this.json = new JsonStore(options);
+    this.#json = new JsonStore(options);
   }
 
   /** The whole input as one item `data` (sops `BinaryStore.LoadPlainFile`). Never fails. */
   loadPlainFile(data: string | Uint8Array): TreeBranches {
-    let value: string | Uint8Array;
-    if (typeof data === 'string') {
-      value = data;
-    } else if (data instanceof Uint8Array) {
-      try {
-        value = utf8Strict.decode(data);
-      } catch {
-        value = Uint8Array.from(data);
-      }
-    } else {
-      throw new TypeError('data must be a string or a Uint8Array');
-    }
+    if (typeof data !== 'string' && !(data instanceof Uint8Array)) throw new TypeError('data must be a string or a Uint8Array');
+    // fromUtf8 keeps a leading U+FEFF: the bytes must come back unchanged.
+    const value = typeof data === 'string' ? data : (fromUtf8(data) ?? Uint8Array.from(data));
     return [new Branch([{ key: 'data', value }])];
   }
 
@@ -71,7 +59,7 @@ export class BinaryStore implements Store {
     for (const item of branches[0]!.items) {
       if (item.key !== 'data') continue;
       // Go: the first `data` item decides; `item.Value.(string)`.
-      if (typeof item.value === 'string') return utf8Encoder.encode(item.value);
+      if (typeof item.value === 'string') return utf8(item.value);
       if (item.value instanceof Uint8Array) return Uint8Array.from(item.value);
       throw new SopsError('ERR_EMIT', "error emitting binary store: 'data' key in tree does not have a string value");
     }
@@ -80,12 +68,12 @@ export class BinaryStore implements Store {
 
   /** An encrypted binary file is a JSON file (sops delegates to the JSON store). */
   loadEncryptedFile(data: string | Uint8Array): EncryptedFileParts {
-    return this.json.loadEncryptedFile(data);
+    return this.#json.loadEncryptedFile(data);
   }
 
   /** An encrypted binary file is a JSON file, indented per `json_binary.indent`. */
   emitEncryptedFile(branches: TreeBranches, metadata: Branch): string {
-    return this.json.emitEncryptedFile(branches, metadata);
+    return this.#json.emitEncryptedFile(branches, metadata);
   }
 
   /** Always fails, as in sops: a binary file has no structure to extract from. */

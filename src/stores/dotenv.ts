@@ -30,6 +30,7 @@
  *
  * @module
  */
+import { fromUtf8, utf8 } from '../encoding.js';
 import { SopsError } from '../errors.js';
 import { goQuote } from '../gofmt.js';
 import { Branch, Comment } from '../tree.js';
@@ -40,106 +41,68 @@ import type { EncryptedFileParts, Format, Store, StoreOptions } from './store.js
 /** Prefix of every metadata item of an encrypted dotenv file (sops `stores.SopsPrefix`). */
 export const DOTENV_METADATA_PREFIX = 'sops_';
 
-const utf8Encoder = /* @__PURE__ */ new TextEncoder();
-// ignoreBOM keeps a leading U+FEFF: sops keeps it as part of the first key.
-const utf8Strict = /* @__PURE__ */ new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
 const NL = 0x0a;
 const BACKSLASH = 0x5c;
 const LETTER_N = 0x6e;
-const HASH = 0x23;
-const EQUALS = 0x3d;
 
-function decodeStrict(b: Uint8Array): string | undefined {
-  try {
-    return utf8Strict.decode(b);
-  } catch {
-    return undefined;
-  }
-}
-
-/** `\n` (two characters) → newline, as sops `strings.Replace(v, "\\n", "\n", -1)`. */
-function unescapeText(s: string): string {
-  return s.replaceAll('\\n', '\n');
-}
-
-/** The same on raw bytes: `\` is ASCII, so it never sits inside a multi-byte sequence. */
-function unescapeBytes(b: Uint8Array): Uint8Array {
+/**
+ * sops's `strings.Replace(v, "\\n", "\n", -1)` (`unescape`) or the reverse
+ * (`escape`) on raw bytes: `\` is ASCII, so it never sits inside a
+ * multi-byte sequence.
+ */
+function replaceNewlines(b: Uint8Array, unescape: boolean): Uint8Array {
   const out: number[] = [];
   for (let i = 0; i < b.length; i++) {
-    if (b[i] === BACKSLASH && b[i + 1] === LETTER_N) {
+    if (unescape && b[i] === BACKSLASH && b[i + 1] === LETTER_N) {
       out.push(NL);
       i++;
-    } else out.push(b[i]!);
-  }
-  return Uint8Array.from(out);
-}
-
-/** Newline → the two characters `\n`, on raw bytes. */
-function escapeBytes(b: Uint8Array): Uint8Array {
-  const out: number[] = [];
-  for (const x of b) {
-    if (x === NL) out.push(BACKSLASH, LETTER_N);
-    else out.push(x);
+    } else if (!unescape && b[i] === NL) out.push(BACKSLASH, LETTER_N);
+    else out.push(b[i]!);
   }
   return Uint8Array.from(out);
 }
 
 function parseError(message: string, line: number): SopsError {
-  return new SopsError('ERR_PARSE', message, { position: { line, column: 1 } });
+  return new SopsError('ERR_PARSE', 'invalid dotenv input line: ' + message, { position: { line, column: 1 } });
 }
 
 /**
- * sops's error names the line and prints it (`invalid dotenv input line:
- * <line>`); the line may hold a secret, so ours gives its number instead.
+ * Parse a `.env` file, line by line: text that is known to be UTF-8 (or a JS
+ * string), or bytes that are not all valid UTF-8, whose value bytes are kept
+ * raw where they are not UTF-8.
  */
-function noEqualsError(line: number): SopsError {
-  return parseError(`invalid dotenv input line: line ${line} has no '='`, line);
-}
-
-/** Parse text that is known to be UTF-8 (or a JS string). */
-function parseText(text: string): Branch {
+function parse(data: string | Uint8Array): Branch {
   const items: TreeItem[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.length === 0) continue;
-    if (line.charCodeAt(0) === HASH) {
-      items.push({ key: new Comment(line.slice(1)), value: null });
-      continue;
-    }
-    const pos = line.indexOf('=');
-    if (pos === -1) throw noEqualsError(i + 1);
-    items.push({ key: line.slice(0, pos), value: unescapeText(line.slice(pos + 1)) });
-  }
-  return new Branch(items);
-}
-
-/** Parse bytes that are not all valid UTF-8, line by line, keeping raw value bytes. */
-function parseBytes(data: Uint8Array): Branch {
-  const items: TreeItem[] = [];
+  const text = typeof data === 'string';
   let start = 0;
-  let lineNo = 0;
-  while (start <= data.length) {
-    let end = data.indexOf(NL, start);
+  for (let lineNo = 1; start <= data.length; lineNo++) {
+    let end = text ? data.indexOf('\n', start) : data.indexOf(NL, start);
     if (end === -1) end = data.length;
-    lineNo++;
-    const line = data.subarray(start, end);
+    const line = data.slice(start, end);
     start = end + 1;
     if (line.length === 0) continue;
-    if (line[0] === HASH) {
-      const text = decodeStrict(line.subarray(1));
-      if (text === undefined) throw parseError(`invalid dotenv input line: the comment on line ${lineNo} is not valid UTF-8`, lineNo);
-      items.push({ key: new Comment(text), value: null });
+    /** A key or comment, which the tree holds as text. */
+    const textOf = (from: number, to: number, what: string): string => {
+      const s = typeof line === 'string' ? line.slice(from, to) : fromUtf8(line.subarray(from, to));
+      if (s === undefined) throw parseError(`the ${what} on line ${lineNo} is not valid UTF-8`, lineNo);
+      return s;
+    };
+    // `#` (0x23) first: a comment, its text the rest of the line.
+    if (line[0] === '#' || line[0] === 0x23) {
+      items.push({ key: new Comment(textOf(1, line.length, 'comment')), value: null });
       continue;
     }
-    const pos = line.indexOf(EQUALS);
-    if (pos === -1) throw noEqualsError(lineNo);
-    const key = decodeStrict(line.subarray(0, pos));
-    if (key === undefined) throw parseError(`invalid dotenv input line: the key on line ${lineNo} is not valid UTF-8`, lineNo);
-    const raw = unescapeBytes(line.subarray(pos + 1));
-    const text = decodeStrict(raw);
-    items.push({ key, value: text ?? raw });
+    const pos = typeof line === 'string' ? line.indexOf('=') : line.indexOf(0x3d);
+    // sops's error prints the line; it may hold a secret, so ours gives its number instead.
+    if (pos === -1) throw parseError(`line ${lineNo} has no '='`, lineNo);
+    const key = textOf(0, pos, 'key');
+    let value: string | Uint8Array;
+    if (typeof line === 'string') value = line.slice(pos + 1).replaceAll('\\n', '\n');
+    else {
+      const raw = replaceNewlines(line.subarray(pos + 1), true);
+      value = fromUtf8(raw) ?? raw;
+    }
+    items.push({ key, value });
   }
   return new Branch(items);
 }
@@ -161,62 +124,50 @@ function goTypeName(v: Value): string {
 /** A key as text for messages and output; only string keys are possible in sops's dotenv. */
 function keyText(key: Key): string {
   if (typeof key === 'string') return key;
-  const type = goTypeName(key as Value);
-  throw new SopsError('ERR_EMIT', `Tree contains a non-string key (type ${type}). Only string keys are supported`);
+  throw new SopsError('ERR_EMIT', `Tree contains a non-string key (type ${goTypeName(key as Value)}). Only string keys are supported`);
 }
 
-/** The output: text, or raw bytes once a value is not UTF-8. */
-class Output {
-  private text = '';
-  private chunks: Uint8Array[] | undefined;
-  push(part: string | Uint8Array): void {
-    if (typeof part === 'string' && this.chunks === undefined) {
-      this.text += part;
-      return;
-    }
-    if (this.chunks === undefined) {
-      this.chunks = [utf8Encoder.encode(this.text)];
-      this.text = '';
-    }
-    this.chunks.push(typeof part === 'string' ? utf8Encoder.encode(part) : part);
-  }
-  result(): string | Uint8Array {
-    if (this.chunks === undefined) return this.text;
-    const out = new Uint8Array(this.chunks.reduce((n, c) => n + c.length, 0));
-    let off = 0;
-    for (const c of this.chunks) {
-      out.set(c, off);
-      off += c.length;
-    }
-    return out;
-  }
-}
-
-/** Write one branch as sops `EmitPlainFile` does. */
+/**
+ * Write one branch as sops `EmitPlainFile` does: text, or the exact bytes
+ * once a value is not UTF-8.
+ */
 function emitBranch(items: readonly TreeItem[]): string | Uint8Array {
-  const out = new Output();
-  for (const item of items) {
-    if (item.value instanceof Branch || Array.isArray(item.value)) {
+  // The text since the last raw value, and the output before it as bytes.
+  let text = '';
+  const chunks: Uint8Array[] = [];
+  for (const { key, value: v } of items) {
+    if (v instanceof Branch || Array.isArray(v)) {
       // A comment item has a null value, so the key here is never a comment.
-      const key = keyText(item.key);
-      throw new SopsError('ERR_EMIT', `cannot use complex value in dotenv file; offending key ${key}`, { keyPath: [key] });
+      const k = keyText(key);
+      throw new SopsError('ERR_EMIT', `cannot use complex value in dotenv file; offending key ${k}`, { keyPath: [k] });
     }
-    if (item.key instanceof Comment) {
+    if (key instanceof Comment) {
       // Comments are written as they are, newlines included (sops does not escape them).
-      out.push(`#${item.key.value}\n`);
+      text += `#${key.value}\n`;
       continue;
     }
-    out.push(keyText(item.key) + '=');
-    const v = item.value;
-    if (typeof v === 'string') out.push(v.replaceAll('\n', '\\n'));
+    text += keyText(key) + '=';
+    if (typeof v === 'string') text += v.replaceAll('\n', '\\n');
     else if (v instanceof Uint8Array) {
       // A Go string holding any bytes: keep them, escaping newlines only.
-      const text = decodeStrict(v);
-      out.push(text === undefined ? escapeBytes(v) : text.replaceAll('\n', '\\n'));
-    } else out.push(valToString(v));
-    out.push('\n');
+      const s = fromUtf8(v);
+      if (s !== undefined) text += s.replaceAll('\n', '\\n');
+      else {
+        chunks.push(utf8(text), replaceNewlines(v, false));
+        text = '';
+      }
+    } else text += valToString(v);
+    text += '\n';
   }
-  return out.result();
+  if (chunks.length === 0) return text;
+  chunks.push(utf8(text));
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
 }
 
 /**
@@ -247,10 +198,8 @@ export class DotenvStore implements Store {
    * or comment that is not valid UTF-8.
    */
   loadPlainFile(data: string | Uint8Array): TreeBranches {
-    if (typeof data === 'string') return [parseText(data)];
-    if (!(data instanceof Uint8Array)) throw new TypeError('data must be a string or a Uint8Array');
-    const text = decodeStrict(data);
-    return [text === undefined ? parseBytes(data) : parseText(text)];
+    if (typeof data !== 'string' && !(data instanceof Uint8Array)) throw new TypeError('data must be a string or a Uint8Array');
+    return [parse(typeof data === 'string' ? data : (fromUtf8(data) ?? data))];
   }
 
   /**
@@ -333,7 +282,7 @@ export class DotenvStore implements Store {
    */
   emitValue(value: Value): string | Uint8Array {
     if (typeof value === 'string') return value;
-    if (value instanceof Uint8Array) return decodeStrict(value) ?? Uint8Array.from(value);
+    if (value instanceof Uint8Array) return fromUtf8(value) ?? Uint8Array.from(value);
     throw new SopsError('ERR_EMIT', `the dotenv store only supports emitting strings, got ${goTypeName(value)}`);
   }
 }

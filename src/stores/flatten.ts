@@ -30,69 +30,44 @@ export interface FlattenOptions {
 export function flattenMetadata(tree: Branch, options: FlattenOptions = {}): TreeItem[] {
   const out: TreeItem[] = [];
   const seen = new Set<string>();
-  const descend = (v: Value, key: string): void => {
+  const descend = (v: Value, key: string, separator = MAP): void => {
     if (v instanceof Branch) {
       for (const it of v.items) {
         if (it.key instanceof Comment) continue;
         if (typeof it.key !== 'string') throw new SopsError('ERR_EMIT', 'Error while flattening metadata: Found non-string key when flattening');
-        descend(it.value, key + MAP + it.key);
+        descend(it.value, key + separator + it.key);
       }
-      return;
-    }
-    if (Array.isArray(v)) {
+    } else if (Array.isArray(v)) {
       let i = 0;
-      for (const x of v) {
-        if (x instanceof Comment) continue;
-        descend(x, key + LIST + String(i++));
-      }
-      return;
+      for (const x of v) if (!(x instanceof Comment)) descend(x, key + LIST + String(i++));
+    } else {
+      if (seen.has(key)) throw new SopsError('ERR_EMIT', `Error while flattening metadata: Found key collision ${JSON.stringify(key)} while flattening`);
+      seen.add(key);
+      out.push({ key, value: options.escapeNewlines && typeof v === 'string' ? v.replaceAll('\n', '\\n') : v });
     }
-    if (seen.has(key)) throw new SopsError('ERR_EMIT', `Error while flattening metadata: Found key collision ${JSON.stringify(key)} while flattening`);
-    seen.add(key);
-    const value = options.escapeNewlines && typeof v === 'string' ? v.replaceAll('\n', '\\n') : v;
-    out.push({ key, value });
   };
   // The top level adds no separator, only the prefix.
-  for (const it of tree.items) {
-    if (it.key instanceof Comment) continue;
-    if (typeof it.key !== 'string') throw new SopsError('ERR_EMIT', 'Error while flattening metadata: Found non-string key when flattening');
-    descend(it.value, (options.prefix ?? '') + it.key);
-  }
+  descend(tree, options.prefix ?? '', '');
   return out;
 }
 
-type Token = { map: string } | { list: number };
-
-function tokenize(path: string): Token[] {
-  const tokens: Token[] = [];
-  let state: 'normal' | 'map' | 'list' = 'normal';
-  let last = 0;
-  let i = 0;
-  const finish = () => {
-    if (state === 'normal') tokens.push({ map: path.slice(last, i) });
-    else if (state === 'map') tokens.push({ map: path.slice(last + MAP.length, i) });
-    else {
-      // Go: strconv.Atoi with the error ignored gives 0.
-      const s = path.slice(last + LIST.length, i);
-      tokens.push({ list: /^[+-]?\d+$/.test(s) ? Number(s) : 0 });
-    }
-    last = i;
-  };
-  while (i < path.length) {
-    if (path.startsWith(MAP, i)) {
-      finish();
-      state = 'map';
-      i += MAP.length;
-    } else if (path.startsWith(LIST, i)) {
-      finish();
-      state = 'list';
-      i += LIST.length;
-    } else i++;
+/**
+ * A flat key's path: the top-level key, then each `__map_<key>` as a key
+ * and each `__list_<index>` as an index, scanning left to right as sops does
+ * (`__map_` is tried first at each position).
+ */
+function tokenize(path: string): (string | number)[] {
+  const parts = path.split(/(__map_|__list_)/);
+  const tokens: (string | number)[] = [parts[0]!];
+  for (let i = 1; i < parts.length; i += 2) {
+    const s = parts[i + 1]!;
+    // Go: strconv.Atoi with the error ignored gives 0.
+    tokens.push(parts[i] === MAP ? s : /^[+-]?\d+$/.test(s) ? Number(s) : 0);
   }
-  finish();
   return tokens;
 }
 
+/** A node of the tree being rebuilt: a leaf value, map keys or list indices (the maps are never empty). */
 interface Node {
   value?: { v: Value };
   keys?: Map<string, Node>;
@@ -100,19 +75,14 @@ interface Node {
 }
 
 function convert(n: Node): Value {
-  const kinds = Number(n.value !== undefined) + Number((n.keys?.size ?? 0) > 0) + Number((n.indices?.size ?? 0) > 0);
-  if (kinds > 1) throw new Error('Type mismatch');
-  if (n.value !== undefined) return n.value.v;
-  if (n.keys && n.keys.size > 0) {
-    const keys = [...n.keys.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    return new Branch(keys.map((k) => ({ key: k, value: convert(n.keys!.get(k)!) })));
-  }
-  if (n.indices && n.indices.size > 0) {
-    const idx = [...n.indices.keys()];
-    const min = Math.min(...idx);
-    const max = Math.max(...idx);
-    if (min !== 0 || max + 1 !== idx.length) throw new Error('Incomplete list');
-    return Array.from({ length: max + 1 }, (_, i) => convert(n.indices!.get(i)!));
+  const { value, keys, indices } = n;
+  if (Number(value !== undefined) + Number(keys !== undefined) + Number(indices !== undefined) > 1) throw new Error('Type mismatch');
+  if (value) return value.v;
+  if (keys) return new Branch([...keys.keys()].sort().map((k) => ({ key: k, value: convert(keys.get(k)!) })));
+  if (indices) {
+    const idx = [...indices.keys()];
+    if (Math.min(...idx) !== 0 || Math.max(...idx) + 1 !== idx.length) throw new Error('Incomplete list');
+    return idx.map((_, i) => convert(indices.get(i)!));
   }
   return new Branch();
 }
@@ -129,21 +99,13 @@ export function unflattenMetadata(items: readonly TreeItem[], options: FlattenOp
     if (typeof it.key !== 'string') throw new SopsError('ERR_METADATA_INVALID', 'Found non-string key when unflattening');
     let node = root;
     for (const t of tokenize(it.key)) {
-      if ('map' in t) {
-        node.keys ??= new Map();
-        let next = node.keys.get(t.map);
-        if (next === undefined) node.keys.set(t.map, (next = {}));
-        node = next;
-      } else {
-        node.indices ??= new Map();
-        let next = node.indices.get(t.list);
-        if (next === undefined) node.indices.set(t.list, (next = {}));
-        node = next;
-      }
+      const children: Map<string | number, Node> = typeof t === 'string' ? (node.keys ??= new Map()) : (node.indices ??= new Map());
+      let next = children.get(t);
+      if (next === undefined) children.set(t, (next = {}));
+      node = next;
     }
     if (node.value !== undefined) throw new SopsError('ERR_METADATA_INVALID', `Error while unflattening ${JSON.stringify(it.key)}: Duplicate value`);
-    const v = options.escapeNewlines && typeof it.value === 'string' ? it.value.replaceAll('\\n', '\n') : it.value;
-    node.value = { v };
+    node.value = { v: options.escapeNewlines && typeof it.value === 'string' ? it.value.replaceAll('\\n', '\n') : it.value };
   }
   try {
     const tree = convert(root);
@@ -162,8 +124,7 @@ export function unflattenMetadata(items: readonly TreeItem[], options: FlattenOp
 export function valToString(v: Value): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return formatFloatValToString(v);
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   if (v === null) return '<nil>';
   if (v instanceof SopsTime) return v.rfc3339;
   if (v instanceof Uint8Array) return new TextDecoder().decode(v);

@@ -156,10 +156,8 @@ function inputText(data: string | Uint8Array): string {
   if (typeof data === 'string') b = utf8Encoder.encode(data);
   else if (data instanceof Uint8Array) b = data;
   else throw new TypeError('data must be a string or a Uint8Array');
-  let start = 0;
-  if (b.length >= 2 && ((b[0] === 0xfe && b[1] === 0xff) || (b[0] === 0xff && b[1] === 0xfe))) start = 2;
-  else if (b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) start = 3;
-  return utf8Decoder.decode(b.subarray(start));
+  const bom = (b[0] === 0xfe && b[1] === 0xff) || (b[0] === 0xff && b[1] === 0xfe) ? 2 : b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
+  return utf8Decoder.decode(b.subarray(bom));
 }
 
 // ---------------------------------------------------------------------------
@@ -198,32 +196,35 @@ function newKey(section: IniSection, name: string, value: string): IniKey {
 
 /** go-ini's parser (`parser.go`) with sops's options. Messages never quote the file. */
 class Parser {
-  private pos = 0;
+  readonly #text: string;
+  #pos = 0;
   /** Number of lines read so far (1-based number of the current line). */
-  private lineNo = 0;
-  private isEOF = false;
+  #lineNo = 0;
+  #isEOF = false;
   /** The pending comment (go-ini `p.comment`). */
-  private comment = '';
+  #comment = '';
 
-  constructor(private readonly text: string) {}
+  constructor(text: string) {
+    this.#text = text;
+  }
 
-  private error(message: string, line: number): SopsError {
+  #error(message: string, line: number): SopsError {
     return new SopsError('ERR_PARSE', UNMARSHAL + message, { position: { line, column: 1 } });
   }
 
   /** bufio `ReadBytes('\n')`: the next line with its `\n`; at the end, the rest (maybe empty) and EOF. */
-  private readLine(): string {
-    const i = this.text.indexOf('\n', this.pos);
+  #readLine(): string {
+    const i = this.#text.indexOf('\n', this.#pos);
     let line: string;
     if (i < 0) {
-      line = this.text.slice(this.pos);
-      this.pos = this.text.length;
-      this.isEOF = true;
+      line = this.#text.slice(this.#pos);
+      this.#pos = this.#text.length;
+      this.#isEOF = true;
     } else {
-      line = this.text.slice(this.pos, i + 1);
-      this.pos = i + 1;
+      line = this.#text.slice(this.#pos, i + 1);
+      this.#pos = i + 1;
     }
-    if (line !== '') this.lineNo++;
+    if (line !== '') this.#lineNo++;
     return line;
   }
 
@@ -231,74 +232,74 @@ class Parser {
     let section = newSection(DEFAULT_SECTION);
     const sections = [section];
     let count = 1;
-    while (!this.isEOF) {
-      const line = trimLeftSpace(this.readLine());
-      const lineNo = this.lineNo;
+    while (!this.#isEOF) {
+      const line = trimLeftSpace(this.#readLine());
+      const lineNo = this.#lineNo;
       if (line === '') continue;
       if (line[0] === '#' || line[0] === ';') {
-        this.comment += line;
+        this.#comment += line;
         continue;
       }
       if (line[0] === '[') {
         const close = line.lastIndexOf(']');
-        if (close < 0) throw this.error(`unclosed section at line ${lineNo}`, lineNo);
+        if (close < 0) throw this.#error(`unclosed section at line ${lineNo}`, lineNo);
         const name = line.slice(1, close);
-        if (name === '') throw this.error('empty section name', lineNo);
+        if (name === '') throw this.#error('empty section name', lineNo);
         section = newSection(name);
         sections.push(section);
         const c = cleanComment(line.slice(close + 1));
-        if (c !== undefined) this.comment += c;
-        section.comment = trimSpace(this.comment);
-        this.comment = '';
+        if (c !== undefined) this.#comment += c;
+        section.comment = trimSpace(this.#comment);
+        this.#comment = '';
         count = 1;
         continue;
       }
-      let [name, offset] = this.readKeyName(line, lineNo);
+      let [name, offset] = this.#readKeyName(line, lineNo);
       if (name === '-') name = '#' + String(count++);
-      const value = this.readValue(line.slice(offset), lineNo);
-      if (name === '') throw this.error('error creating new key: empty key name', lineNo);
+      const value = this.#readValue(line.slice(offset), lineNo);
+      if (name === '') throw this.#error('error creating new key: empty key name', lineNo);
       const key = newKey(section, name, value);
-      key.comment = trimSpace(this.comment);
-      this.comment = '';
+      key.comment = trimSpace(this.#comment);
+      this.#comment = '';
     }
     return sections;
   }
 
   /** go-ini `readKeyName`: the key and the offset just past its `=` or `:`. */
-  private readKeyName(line: string, lineNo: number): [string, number] {
+  #readKeyName(line: string, lineNo: number): [string, number] {
     let quote = '';
     if (line[0] === '"') quote = line.startsWith('"""') && byteLength(line) > 6 ? '"""' : '"';
     else if (line[0] === '`') quote = '`';
     if (quote !== '') {
       const close = line.indexOf(quote, quote.length);
-      if (close < 0) throw this.error(`missing closing key quote at line ${lineNo}`, lineNo);
+      if (close < 0) throw this.#error(`missing closing key quote at line ${lineNo}`, lineNo);
       const rest = line.slice(close + quote.length);
       const i = indexOfDelimiter(rest);
-      if (i < 0) throw this.error(`key-value delimiter not found at line ${lineNo}`, lineNo);
+      if (i < 0) throw this.#error(`key-value delimiter not found at line ${lineNo}`, lineNo);
       return [trimSpace(line.slice(quote.length, close)), close + quote.length + i + 1];
     }
     const end = indexOfDelimiter(line);
-    if (end < 0) throw this.error(`key-value delimiter not found at line ${lineNo}`, lineNo);
-    if (end === 0) throw this.error(`empty key name at line ${lineNo}`, lineNo);
+    if (end < 0) throw this.#error(`key-value delimiter not found at line ${lineNo}`, lineNo);
+    if (end === 0) throw this.#error(`empty key name at line ${lineNo}`, lineNo);
     return [trimSpace(line.slice(0, end)), end + 1];
   }
 
   /** go-ini `readValue` (no Python multi-line values, no `\"` unescaping). */
-  private readValue(input: string, lineNo: number): string {
+  #readValue(input: string, lineNo: number): string {
     let line = trimLeftSpace(input);
     if (line === '') return '';
     const quote = line.length > 3 && line.startsWith('"""') ? '"""' : line[0] === '`' ? '`' : '';
     if (quote !== '') {
       const rest = line.slice(quote.length);
       const close = rest.lastIndexOf(quote);
-      if (close < 0) return this.readMultilines(rest, quote, lineNo);
+      if (close < 0) return this.#readMultilines(rest, quote, lineNo);
       return rest.slice(0, close);
     }
     line = trimSpace(line);
-    if (line.endsWith('\\')) return this.readContinuationLines(line.slice(0, -1));
+    if (line.endsWith('\\')) return this.#readContinuationLines(line.slice(0, -1));
     const i = indexOfCommentChar(line);
     if (i > -1) {
-      this.comment += line.slice(i);
+      this.#comment += line.slice(i);
       line = trimSpace(line.slice(0, i));
     }
     if (hasSurroundedQuote(line, "'") || hasSurroundedQuote(line, '"')) line = line.slice(1, -1);
@@ -306,9 +307,9 @@ class Parser {
   }
 
   /** go-ini `readMultilines`: up to the line holding the last closing quote. */
-  private readMultilines(value: string, quote: string, lineNo: number): string {
+  #readMultilines(value: string, quote: string, lineNo: number): string {
     for (;;) {
-      const next = this.readLine();
+      const next = this.#readLine();
       const close = next.lastIndexOf(quote);
       if (close > -1) {
         // A `\` after the closing quote continues the value, quote included.
@@ -319,18 +320,18 @@ class Parser {
         }
         value += next.slice(0, close);
         const c = cleanComment(next.slice(close));
-        if (c !== undefined) this.comment += trimSpace(c);
+        if (c !== undefined) this.#comment += trimSpace(c);
         return value;
       }
       value += next;
-      if (this.isEOF) throw this.error(`missing closing key quote for the value starting at line ${lineNo}`, lineNo);
+      if (this.#isEOF) throw this.#error(`missing closing key quote for the value starting at line ${lineNo}`, lineNo);
     }
   }
 
   /** go-ini `readContinuationLines`: trimmed lines appended verbatim while the value ends in `\`. */
-  private readContinuationLines(value: string): string {
+  #readContinuationLines(value: string): string {
     for (;;) {
-      const next = trimSpace(this.readLine());
+      const next = trimSpace(this.#readLine());
       if (next === '') return value;
       value += next;
       if (!value.endsWith('\\')) return value;
@@ -391,11 +392,10 @@ function goTimeString(t: SopsTime): string {
 function goSprintV(v: Value | Key): string {
   if (v instanceof Branch) return '[' + v.items.map((it) => `{${goSprintV(it.key)} ${goSprintV(it.value)}}`).join(' ') + ']';
   if (Array.isArray(v)) return '[' + v.map(goSprintV).join(' ') + ']';
-  if (typeof v === 'string') return v;
   if (typeof v === 'number') return formatFloatG(v);
   if (v instanceof Uint8Array) return utf8Decoder.decode(v);
   if (v instanceof SopsTime) return goTimeString(v);
-  if (v instanceof Comment) return `{${v.value} ${v.inline ? 'true' : 'false'}}`;
+  // Strings, ints, bools, nil and comments (`{text false}`) as ValToString writes them.
   return valToString(v);
 }
 
@@ -410,13 +410,18 @@ function emitError(message: string): SopsError {
   return new SopsError('ERR_EMIT', MARSHAL + message);
 }
 
-/** go-ini writes `lines[i][0]` of every comment line: an empty line makes Go sops panic. */
-function commentLines(comment: string, where: string): string[] {
-  const lines = comment.split('\n');
-  if (lines.some((l) => l === '')) {
-    throw emitError(`${where} has an empty comment line (Go sops panics: index out of range)`);
+/**
+ * go-ini's comment lines: a line starting with `#` or `;` keeps its marker
+ * and one space, any other gets `; ` (and, above a key, is trimmed). go-ini
+ * writes `lines[i][0]` of every line: an empty line makes Go sops panic.
+ */
+function commentLines(comment: string, where: string, trim: boolean): string {
+  let out = '';
+  for (const line of comment.split('\n')) {
+    if (line === '') throw emitError(`${where} has an empty comment line (Go sops panics: index out of range)`);
+    out += (line[0] === '#' || line[0] === ';' ? line[0] + ' ' + trimSpace(line.slice(1)) : '; ' + (trim ? trimSpace(line) : line)) + '\n';
   }
-  return lines;
+  return out;
 }
 
 /** Written form of a key (go-ini `writeToBuffer`). */
@@ -476,11 +481,7 @@ function sectionsFromTree(branches: TreeBranches): IniSection[] {
 function writeSections(sections: IniSection[]): string {
   let out = '';
   sections.forEach((section, i) => {
-    if (section.comment !== '') {
-      for (const line of commentLines(section.comment, `The comment of section ${JSON.stringify(section.name)}`)) {
-        out += (line[0] === '#' || line[0] === ';' ? line[0] + ' ' + trimSpace(line.slice(1)) : '; ' + line) + '\n';
-      }
-    }
+    if (section.comment !== '') out += commentLines(section.comment, `The comment of section ${JSON.stringify(section.name)}`, false);
     // Only a first section named DEFAULT (any case) goes without a header.
     if (i > 0 || section.name.length !== DEFAULT_SECTION.length || section.name.toUpperCase() !== DEFAULT_SECTION) {
       out += '[' + section.name + ']\n';
@@ -492,11 +493,7 @@ function writeSections(sections: IniSection[]): string {
       align = Math.max(align, byteLength(quoteKey(key.name)));
     }
     for (const key of section.keys) {
-      if (key.comment !== '') {
-        for (const line of commentLines(key.comment, `The comment of key ${JSON.stringify(key.name)}`)) {
-          out += (line[0] === '#' || line[0] === ';' ? line[0] + ' ' + trimSpace(line.slice(1)) : '; ' + trimSpace(line)) + '\n';
-        }
-      }
+      if (key.comment !== '') out += commentLines(key.comment, `The comment of key ${JSON.stringify(key.name)}`, true);
       const name = quoteKey(key.name);
       out += name + ' '.repeat(align - byteLength(name)) + ' = ' + quoteValue(key.value) + '\n';
     }
@@ -509,40 +506,42 @@ function writeSections(sections: IniSection[]): string {
 // json.Marshal for emitValue
 // ---------------------------------------------------------------------------
 
-/** Go `json.Marshal` of a string (HTML-safe; a lone surrogate reaches Go as U+FFFD). */
+/** Go `json.Marshal`'s short escapes; the other escaped characters are written `\u00xx`. */
+const SHORT_ESCAPES: Record<number, string> = {
+  0x22: '\\"',
+  0x5c: '\\\\',
+  0x08: '\\b',
+  0x0c: '\\f',
+  0x0a: '\\n',
+  0x0d: '\\r',
+  0x09: '\\t',
+};
+
+/**
+ * Go `json.Marshal` of a string (HTML-safe: C0 controls, `"`, `\`, `<`, `>`,
+ * `&`, U+2028, U+2029 escaped). A lone surrogate reaches Go as U+FFFD
+ * (`u`: a surrogate pair is one code point, not matched).
+ */
 function jsonString(s: string): string {
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c || c === 0x3c || c === 0x3e || c === 0x26) {
-      const short: Record<number, string> = { 0x22: '\\"', 0x5c: '\\\\', 0x08: '\\b', 0x0c: '\\f', 0x0a: '\\n', 0x0d: '\\r', 0x09: '\\t' };
-      out += short[c] ?? '\\u00' + c.toString(16).padStart(2, '0');
-    } else if (c === 0x2028 || c === 0x2029) {
-      out += '\\u' + c.toString(16);
-    } else if (c >= 0xd800 && c <= 0xdfff) {
-      const d = s.charCodeAt(i + 1);
-      if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
-        out += s[i]! + s[i + 1]!;
-        i++;
-      } else out += '\ufffd';
-    } else out += s[i]!;
-  }
-  return out + '"';
+  const escape = (ch: string): string => {
+    const c = ch.charCodeAt(0);
+    return c >= 0xd800 ? '\ufffd' : (SHORT_ESCAPES[c] ?? '\\u' + c.toString(16).padStart(4, '0'));
+  };
+  return '"' + s.replace(/[\0-\x1f"\\<>&\u2028\u2029\ud800-\udfff]/gu, escape) + '"';
 }
 
 /** Go `json.Marshal(v)` of a tree value as sops holds it (a map is a `TreeBranch`: a list of `{Key, Value}`). */
 function goJsonMarshal(v: Value | Key): string {
   if (typeof v === 'string') return jsonString(v);
-  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'bigint') return String(v);
   if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new SopsError('ERR_EMIT', 'json: unsupported value: ' + (Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf'));
+    if (!Number.isFinite(v)) throw new SopsError('ERR_EMIT', 'json: unsupported value: ' + formatFloatG(v));
     return formatFloatJSON(v);
   }
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (v === null) return 'null';
+  if (typeof v === 'boolean' || v === null) return String(v);
   if (v instanceof SopsTime) return jsonString(v.rfc3339Nano);
   if (v instanceof Uint8Array) return jsonString(utf8Decoder.decode(v));
-  if (v instanceof Comment) return `{"Value":${jsonString(v.value)},"Inline":${v.inline ? 'true' : 'false'}}`;
+  if (v instanceof Comment) return `{"Value":${jsonString(v.value)},"Inline":${v.inline}}`;
   if (v instanceof Branch) return '[' + v.items.map((it) => `{"Key":${goJsonMarshal(it.key)},"Value":${goJsonMarshal(it.value)}}`).join(',') + ']';
   return '[' + v.map(goJsonMarshal).join(',') + ']';
 }
