@@ -380,28 +380,32 @@ function checkFirstDocument(doc: YamlNode, maxNodes: number): void {
 
 /** Converts go-yaml nodes into tree branches exactly as sops's YAML store does. */
 class TreeBuilder {
-  private count = 0;
-  constructor(private readonly maxNodes: number) {}
+  #count = 0;
+  readonly #maxNodes: number;
 
-  private tick(): void {
-    if (++this.count > this.maxNodes) {
-      throw new SopsError('ERR_LIMIT', `yaml: document expands to more than ${this.maxNodes} values (aliases)`);
+  constructor(maxNodes: number) {
+    this.#maxNodes = maxNodes;
+  }
+
+  #tick(): void {
+    if (++this.#count > this.#maxNodes) {
+      throw new SopsError('ERR_LIMIT', `yaml: document expands to more than ${this.#maxNodes} values (aliases)`);
     }
   }
 
   /** sops `appendCommentToMapWithInline` / `appendCommentToListWithInline`: one item per non-empty line, `#` dropped. */
-  private comments(text: string, inline: boolean): Comment[] {
+  #comments(text: string, inline: boolean): Comment[] {
     const out: Comment[] = [];
     if (text === '') return out;
     for (const line of text.split('\n')) if (line !== '') out.push(new Comment(line.slice(1), inline));
     return out;
   }
 
-  private mapComments(items: TreeItem[], text: string, inline = false): void {
-    for (const c of this.comments(text, inline)) items.push({ key: c, value: null });
+  #mapComments(items: TreeItem[], text: string, inline = false): void {
+    for (const c of this.#comments(text, inline)) items.push({ key: c, value: null });
   }
 
-  private scalar(n: YamlNode): Value {
+  #scalar(n: YamlNode): Value {
     try {
       return decodeScalar(n);
     } catch (e) {
@@ -412,39 +416,39 @@ class TreeBuilder {
   }
 
   /** sops `nodeToTreeValue`. */
-  value(node: YamlNode, handled: boolean): Value {
-    this.tick();
+  #value(node: YamlNode, handled: boolean): Value {
+    this.#tick();
     switch (node.kind) {
       case 'sequence': {
         const out: Value[] = [];
         if (!handled) {
-          out.push(...this.comments(node.headComment, false));
-          out.push(...this.comments(node.lineComment, false));
+          out.push(...this.#comments(node.headComment, false));
+          out.push(...this.#comments(node.lineComment, false));
         }
         for (const item of node.content) {
-          out.push(...this.comments(item.headComment, false));
-          out.push(...this.comments(item.lineComment, true));
-          out.push(this.value(item, true));
-          out.push(...this.comments(item.footComment, false));
+          out.push(...this.#comments(item.headComment, false));
+          out.push(...this.#comments(item.lineComment, true));
+          out.push(this.#value(item, true));
+          out.push(...this.#comments(item.footComment, false));
         }
-        if (!handled) out.push(...this.comments(node.footComment, false));
+        if (!handled) out.push(...this.#comments(node.footComment, false));
         return out;
       }
       case 'mapping':
         return new Branch(this.append(node, [], handled));
       case 'scalar':
-        return this.scalar(node);
+        return this.#scalar(node);
       case 'alias':
-        return this.value(node.alias!, false);
+        return this.#value(node.alias!, false);
       default:
         return null;
     }
   }
 
-  private key(node: YamlNode): Key {
+  #key(node: YamlNode): Key {
     const n = node.kind === 'alias' && node.alias ? node.alias : node;
     if (n.kind !== 'scalar') throw parseErr(`yaml: line ${node.line}: complex mapping keys are not supported`, node);
-    const v = this.scalar(n);
+    const v = this.#scalar(n);
     if (v instanceof Uint8Array) return new TextDecoder().decode(v);
     if (v instanceof Branch || Array.isArray(v) || v instanceof Comment) return null;
     return v;
@@ -453,8 +457,8 @@ class TreeBuilder {
   /** sops `appendYamlNodeToTreeBranch`. */
   append(node: YamlNode, items: TreeItem[], handled: boolean): TreeItem[] {
     if (!handled) {
-      this.mapComments(items, node.headComment);
-      this.mapComments(items, node.lineComment);
+      this.#mapComments(items, node.headComment);
+      this.#mapComments(items, node.lineComment);
     }
     switch (node.kind) {
       case 'document':
@@ -466,19 +470,19 @@ class TreeBuilder {
         for (let i = 0; i < node.content.length; i += 2) {
           const k = node.content[i]!;
           const v = node.content[i + 1]!;
-          this.mapComments(items, k.headComment);
-          this.mapComments(items, k.lineComment);
+          this.#mapComments(items, k.headComment);
+          this.#mapComments(items, k.lineComment);
           const hv = v.kind === 'scalar' || v.kind === 'alias';
           if (hv) {
-            this.mapComments(items, v.headComment);
-            this.mapComments(items, v.lineComment, true);
+            this.#mapComments(items, v.headComment);
+            this.#mapComments(items, v.lineComment, true);
           }
-          const key = this.key(k);
-          const value = this.value(v, hv);
-          this.tick();
+          const key = this.#key(k);
+          const value = this.#value(v, hv);
+          this.#tick();
           items.push({ key, value });
-          if (hv) this.mapComments(items, v.footComment);
-          this.mapComments(items, k.footComment);
+          if (hv) this.#mapComments(items, v.footComment);
+          this.#mapComments(items, k.footComment);
         }
         break;
       case 'scalar':
@@ -489,7 +493,7 @@ class TreeBuilder {
         this.append(node.alias!, items, false);
         break;
     }
-    if (!handled) this.mapComments(items, node.footComment);
+    if (!handled) this.#mapComments(items, node.footComment);
     return items;
   }
 }
@@ -499,15 +503,15 @@ class TreeBuilder {
  */
 export class YamlStore implements Store {
   readonly format: Format = 'yaml';
-  private readonly indent: number | undefined;
-  private readonly maxDepth: number;
-  private readonly maxNodes: number;
+  readonly #indent: number | undefined;
+  readonly #maxDepth: number;
+  readonly #maxNodes: number;
 
   /** `options.indent`: spaces per level; 0 or unset → 4, outside 2..9 → 2 (go-yaml). Negative indents fail on emit. */
   constructor(options: YamlStoreOptions = {}) {
-    this.indent = options.indent;
-    this.maxDepth = options.maxDepth ?? 200;
-    this.maxNodes = options.maxNodes ?? 1_000_000;
+    this.#indent = options.indent;
+    this.#maxDepth = options.maxDepth ?? 200;
+    this.#maxNodes = options.maxNodes ?? 1_000_000;
   }
 
   /**
@@ -523,7 +527,7 @@ export class YamlStore implements Store {
     let docs: YamlNode[];
     let failure: YamlSyntaxError | undefined;
     try {
-      docs = composeDocuments(data, { maxDepth: this.maxDepth });
+      docs = composeDocuments(data, { maxDepth: this.#maxDepth });
     } catch (e) {
       if (!(e instanceof YamlSyntaxError)) throw e;
       failure = e;
@@ -533,9 +537,9 @@ export class YamlStore implements Store {
     if (failure && docs.length === 0) throw new SopsError('ERR_PARSE', failure.message, position(failure));
     if (data.length > 0) {
       if (docs.length === 0) throw new SopsError('ERR_PARSE', 'EOF');
-      checkFirstDocument(docs[0]!, this.maxNodes);
+      checkFirstDocument(docs[0]!, this.#maxNodes);
     }
-    const builder = new TreeBuilder(this.maxNodes);
+    const builder = new TreeBuilder(this.#maxNodes);
     const branches = docs.map((d) => new Branch(builder.append(d, [], false)));
     if (failure) throw new SopsError('ERR_PARSE', `Error unmarshaling input YAML: ${failure.message}`, position(failure));
     return branches;
@@ -544,7 +548,7 @@ export class YamlStore implements Store {
   /** sops `EmitPlainFile`: each branch a document, later ones preceded by `---`. */
   emitPlainFile(branches: TreeBranches): string {
     if (branches.length === 0) return '';
-    const enc = new YamlEncoder(yamlIndent(this.indent));
+    const enc = new YamlEncoder(yamlIndent(this.#indent));
     for (const branch of branches) {
       const doc = newNode('document');
       const mapping = newNode('mapping');

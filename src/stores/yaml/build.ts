@@ -43,17 +43,10 @@ function stringNode(s: string): YamlNode {
   if (s === '<<') return newNode('scalar', { tag: '!!merge', value: s });
   const rtag = resolveTag(s);
   const canUsePlain = rtag === '!!str' && !(isBase60Float(s) || OLD_BOOLS.has(s));
-  const requested = s.includes('\n') ? 'literal' : canUsePlain ? 'plain' : 'double';
-  switch (selectBlockValueStyle(s, requested)) {
-    case 'plain':
-      return newNode('scalar', { tag: resolveTag(s), value: s });
-    case 'single':
-      return newNode('scalar', { tag: '!!str', value: s, style: Style.SingleQuoted });
-    case 'double':
-      return newNode('scalar', { tag: '!!str', value: s, style: Style.DoubleQuoted });
-    case 'literal':
-      return newNode('scalar', { tag: '!!str', value: s, style: Style.Literal });
-  }
+  const requested = s.includes('\n') ? Style.Literal : canUsePlain ? 0 : Style.DoubleQuoted;
+  // Read back, the emitted text is a `!!str` in every style (plain only when
+  // `canUsePlain`, so when it resolves to `!!str`); 0 is the plain style.
+  return newNode('scalar', { tag: '!!str', value: s, style: selectBlockValueStyle(s, requested) });
 }
 
 /** A scalar (or map key) as go-yaml v3's `Node.Encode(v)` builds it. */

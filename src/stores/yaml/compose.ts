@@ -10,8 +10,8 @@
  *
  * @module
  */
-import { newNode, Style, type EventType, type YamlNode } from './node.js';
-import { readInput, ReaderError, Scanner, YamlMarkedError, type Mark, type Token } from './scanner.js';
+import { EVENT_NAMES, EventType, newNode, Style, type YamlNode } from './node.js';
+import { readInput, ReaderError, Scanner, TokenType, YamlMarkedError, type Mark, type ScalarStyle, type Token } from './scanner.js';
 
 /**
  * A YAML error as the store reports it: `message` is exactly go-yaml v3's
@@ -80,234 +80,241 @@ interface Event {
   start: Mark;
   anchor: string;
   tag: string;
-  /** A scalar's decoded value and style. */
+  /** A scalar's decoded value. */
   value: string;
-  scalarKind: 'plain' | 'single' | 'double' | 'literal' | 'folded' | 'empty';
+  /** A scalar's style flag (0 for plain and empty scalars). */
+  style: ScalarStyle;
   flow: boolean;
   head: string;
   line: string;
   foot: string;
 }
 
-type State =
-  | 'STREAM_START'
-  | 'IMPLICIT_DOCUMENT_START'
-  | 'DOCUMENT_START'
-  | 'DOCUMENT_CONTENT'
-  | 'DOCUMENT_END'
-  | 'BLOCK_NODE'
-  | 'BLOCK_SEQUENCE_FIRST_ENTRY'
-  | 'BLOCK_SEQUENCE_ENTRY'
-  | 'INDENTLESS_SEQUENCE_ENTRY'
-  | 'BLOCK_MAPPING_FIRST_KEY'
-  | 'BLOCK_MAPPING_KEY'
-  | 'BLOCK_MAPPING_VALUE'
-  | 'FLOW_SEQUENCE_FIRST_ENTRY'
-  | 'FLOW_SEQUENCE_ENTRY'
-  | 'FLOW_SEQUENCE_ENTRY_MAPPING_KEY'
-  | 'FLOW_SEQUENCE_ENTRY_MAPPING_VALUE'
-  | 'FLOW_SEQUENCE_ENTRY_MAPPING_END'
-  | 'FLOW_MAPPING_FIRST_KEY'
-  | 'FLOW_MAPPING_KEY'
-  | 'FLOW_MAPPING_VALUE'
-  | 'FLOW_MAPPING_EMPTY_VALUE'
-  | 'END';
+/**
+ * Parser states, named as libyaml's (`YAML_PARSE_<NAME>_STATE`). A `const
+ * enum`: bundlers inline the numbers, which keeps the browser bundle small.
+ */
+const enum State {
+  STREAM_START,
+  IMPLICIT_DOCUMENT_START,
+  DOCUMENT_START,
+  DOCUMENT_CONTENT,
+  DOCUMENT_END,
+  BLOCK_NODE,
+  BLOCK_SEQUENCE_FIRST_ENTRY,
+  BLOCK_SEQUENCE_ENTRY,
+  INDENTLESS_SEQUENCE_ENTRY,
+  BLOCK_MAPPING_FIRST_KEY,
+  BLOCK_MAPPING_KEY,
+  BLOCK_MAPPING_VALUE,
+  FLOW_SEQUENCE_FIRST_ENTRY,
+  FLOW_SEQUENCE_ENTRY,
+  FLOW_SEQUENCE_ENTRY_MAPPING_KEY,
+  FLOW_SEQUENCE_ENTRY_MAPPING_VALUE,
+  FLOW_SEQUENCE_ENTRY_MAPPING_END,
+  FLOW_MAPPING_FIRST_KEY,
+  FLOW_MAPPING_KEY,
+  FLOW_MAPPING_VALUE,
+  FLOW_MAPPING_EMPTY_VALUE,
+  END,
+}
 
 /** The event parser (libyaml `yaml_parser_parse` with go-yaml's comment handling). */
 class EventParser {
-  private readonly scanner: Scanner;
-  private commentsHead = 0;
-  private headComment = '';
-  private lineComment = '';
-  private footComment = '';
-  private stemComment: string | null = null;
-  private state: State = 'STREAM_START';
-  private states: State[] = [];
-  private marks: Mark[] = [];
-  private tagDirectives = new Map<string, string>();
+  readonly #scanner: Scanner;
+  #commentsHead = 0;
+  #headComment = '';
+  #lineComment = '';
+  #footComment = '';
+  #stemComment: string | null = null;
+  #state: State = State.STREAM_START;
+  #states: State[] = [];
+  #marks: Mark[] = [];
+  #tagDirectives = new Map<string, string>();
 
   constructor(src: string, readerError?: ReaderError) {
-    this.scanner = new Scanner(src, readerError);
+    this.#scanner = new Scanner(src, readerError);
   }
 
-  private peekToken(): Token {
-    const token = this.scanner.peek();
-    this.unfoldComments(token);
+  #peekToken(): Token {
+    const token = this.#scanner.peek();
+    this.#unfoldComments(token);
     return token;
   }
 
-  private skipToken(): void {
-    this.scanner.skipToken();
+  #skipToken(): void {
+    this.#scanner.skipToken();
   }
 
   /** go-yaml `yaml_parser_unfold_comments`: move queued comments at or before `token` into the pending slots. */
-  private unfoldComments(token: Token): void {
-    const comments = this.scanner.comments;
-    while (this.commentsHead < comments.length && token.start.index >= comments[this.commentsHead]!.tokenMark.index) {
-      const c = comments[this.commentsHead]!;
+  #unfoldComments(token: Token): void {
+    const comments = this.#scanner.comments;
+    while (this.#commentsHead < comments.length && token.start.index >= comments[this.#commentsHead]!.tokenMark.index) {
+      const c = comments[this.#commentsHead]!;
       if (c.head.length > 0) {
         // No heads on ends: keep it for a following token.
-        if (token.type === 'BLOCK_END') break;
-        this.headComment = this.headComment.length > 0 ? this.headComment + '\n' + c.head : c.head;
+        if (token.type === TokenType.BLOCK_END) break;
+        this.#headComment = this.#headComment.length > 0 ? this.#headComment + '\n' + c.head : c.head;
       }
-      if (c.foot.length > 0) this.footComment = this.footComment.length > 0 ? this.footComment + '\n' + c.foot : c.foot;
-      if (c.line.length > 0) this.lineComment = this.lineComment.length > 0 ? this.lineComment + '\n' + c.line : c.line;
-      comments[this.commentsHead] = { ...c, head: '', line: '', foot: '' };
-      this.commentsHead++;
+      if (c.foot.length > 0) this.#footComment = this.#footComment.length > 0 ? this.#footComment + '\n' + c.foot : c.foot;
+      if (c.line.length > 0) this.#lineComment = this.#lineComment.length > 0 ? this.#lineComment + '\n' + c.line : c.line;
+      comments[this.#commentsHead] = { ...c, head: '', line: '', foot: '' };
+      this.#commentsHead++;
     }
   }
 
-  private setEventComments(e: Event): void {
-    e.head = this.headComment;
-    e.line = this.lineComment;
-    e.foot = this.footComment;
-    this.headComment = '';
-    this.lineComment = '';
-    this.footComment = '';
-    this.stemComment = null;
+  /** Hand the pending comments to `e` (and drop a pending stem comment); returns `e`. */
+  #withComments(e: Event): Event {
+    e.head = this.#headComment;
+    e.line = this.#lineComment;
+    e.foot = this.#footComment;
+    this.#headComment = '';
+    this.#lineComment = '';
+    this.#footComment = '';
+    this.#stemComment = null;
+    return e;
   }
 
-  private event(type: EventType, start: Mark, init: Partial<Event> = {}): Event {
-    return { type, start, anchor: '', tag: '', value: '', scalarKind: 'empty', flow: false, head: '', line: '', foot: '', ...init };
+  #event(type: EventType, start: Mark, init: Partial<Event> = {}): Event {
+    return { type, start, anchor: '', tag: '', value: '', style: 0, flow: false, head: '', line: '', foot: '', ...init };
   }
 
-  private popState(): void {
-    this.state = this.states.pop()!;
+  #popState(): void {
+    this.#state = this.#states.pop()!;
   }
 
   next(): Event {
-    switch (this.state) {
-      case 'STREAM_START': {
-        const t = this.peekToken();
-        this.state = 'IMPLICIT_DOCUMENT_START';
-        this.skipToken();
-        return this.event('STREAM_START', t.start);
+    switch (this.#state) {
+      case State.STREAM_START: {
+        const t = this.#peekToken();
+        this.#state = State.IMPLICIT_DOCUMENT_START;
+        this.#skipToken();
+        return this.#event(EventType.STREAM_START, t.start);
       }
-      case 'IMPLICIT_DOCUMENT_START':
-        return this.documentStart(true);
-      case 'DOCUMENT_START':
-        return this.documentStart(false);
-      case 'DOCUMENT_CONTENT': {
-        const t = this.peekToken();
-        if (['VERSION_DIRECTIVE', 'TAG_DIRECTIVE', 'DOCUMENT_START', 'DOCUMENT_END', 'STREAM_END'].includes(t.type)) {
-          this.popState();
-          return this.emptyScalar(t.start);
+      case State.IMPLICIT_DOCUMENT_START:
+        return this.#documentStart(true);
+      case State.DOCUMENT_START:
+        return this.#documentStart(false);
+      case State.DOCUMENT_CONTENT: {
+        const t = this.#peekToken();
+        if ([TokenType.VERSION_DIRECTIVE, TokenType.TAG_DIRECTIVE, TokenType.DOCUMENT_START, TokenType.DOCUMENT_END, TokenType.STREAM_END].includes(t.type)) {
+          this.#popState();
+          return this.#emptyScalar(t.start);
         }
-        return this.parseNode(true, false);
+        return this.#parseNode(true, false);
       }
-      case 'DOCUMENT_END':
-        return this.documentEnd();
-      case 'BLOCK_NODE':
-        return this.parseNode(true, false);
-      case 'BLOCK_SEQUENCE_FIRST_ENTRY':
-        return this.blockSequenceEntry(true);
-      case 'BLOCK_SEQUENCE_ENTRY':
-        return this.blockSequenceEntry(false);
-      case 'INDENTLESS_SEQUENCE_ENTRY':
-        return this.indentlessSequenceEntry();
-      case 'BLOCK_MAPPING_FIRST_KEY':
-        return this.blockMappingKey(true);
-      case 'BLOCK_MAPPING_KEY':
-        return this.blockMappingKey(false);
-      case 'BLOCK_MAPPING_VALUE':
-        return this.blockMappingValue();
-      case 'FLOW_SEQUENCE_FIRST_ENTRY':
-        return this.flowSequenceEntry(true);
-      case 'FLOW_SEQUENCE_ENTRY':
-        return this.flowSequenceEntry(false);
-      case 'FLOW_SEQUENCE_ENTRY_MAPPING_KEY':
-        return this.flowSequenceEntryMappingKey();
-      case 'FLOW_SEQUENCE_ENTRY_MAPPING_VALUE':
-        return this.flowSequenceEntryMappingValue();
-      case 'FLOW_SEQUENCE_ENTRY_MAPPING_END': {
-        const t = this.peekToken();
-        this.state = 'FLOW_SEQUENCE_ENTRY';
-        return this.event('MAPPING_END', t.start);
+      case State.DOCUMENT_END:
+        return this.#documentEnd();
+      case State.BLOCK_NODE:
+        return this.#parseNode(true, false);
+      case State.BLOCK_SEQUENCE_FIRST_ENTRY:
+        return this.#blockSequenceEntry(true);
+      case State.BLOCK_SEQUENCE_ENTRY:
+        return this.#blockSequenceEntry(false);
+      case State.INDENTLESS_SEQUENCE_ENTRY:
+        return this.#indentlessSequenceEntry();
+      case State.BLOCK_MAPPING_FIRST_KEY:
+        return this.#blockMappingKey(true);
+      case State.BLOCK_MAPPING_KEY:
+        return this.#blockMappingKey(false);
+      case State.BLOCK_MAPPING_VALUE:
+        return this.#blockMappingValue();
+      case State.FLOW_SEQUENCE_FIRST_ENTRY:
+        return this.#flowSequenceEntry(true);
+      case State.FLOW_SEQUENCE_ENTRY:
+        return this.#flowSequenceEntry(false);
+      case State.FLOW_SEQUENCE_ENTRY_MAPPING_KEY:
+        return this.#flowSequenceEntryMappingKey();
+      case State.FLOW_SEQUENCE_ENTRY_MAPPING_VALUE:
+        return this.#flowSequenceEntryMappingValue();
+      case State.FLOW_SEQUENCE_ENTRY_MAPPING_END: {
+        const t = this.#peekToken();
+        this.#state = State.FLOW_SEQUENCE_ENTRY;
+        return this.#event(EventType.MAPPING_END, t.start);
       }
-      case 'FLOW_MAPPING_FIRST_KEY':
-        return this.flowMappingKey(true);
-      case 'FLOW_MAPPING_KEY':
-        return this.flowMappingKey(false);
-      case 'FLOW_MAPPING_VALUE':
-        return this.flowMappingValue(false);
-      case 'FLOW_MAPPING_EMPTY_VALUE':
-        return this.flowMappingValue(true);
-      case 'END':
+      case State.FLOW_MAPPING_FIRST_KEY:
+        return this.#flowMappingKey(true);
+      case State.FLOW_MAPPING_KEY:
+        return this.#flowMappingKey(false);
+      case State.FLOW_MAPPING_VALUE:
+        return this.#flowMappingValue(false);
+      case State.FLOW_MAPPING_EMPTY_VALUE:
+        return this.#flowMappingValue(true);
+      case State.END:
         throw new Error('no events after the stream end');
     }
   }
 
-  private emptyScalar(mark: Mark): Event {
-    return this.event('SCALAR', mark, { scalarKind: 'empty' });
+  #emptyScalar(mark: Mark): Event {
+    return this.#event(EventType.SCALAR, mark);
   }
 
-  private documentStart(implicit: boolean): Event {
-    let t = this.peekToken();
+  #documentStart(implicit: boolean): Event {
+    let t = this.#peekToken();
     if (!implicit) {
-      while (t.type === 'DOCUMENT_END') {
-        this.skipToken();
-        t = this.peekToken();
+      while (t.type === TokenType.DOCUMENT_END) {
+        this.#skipToken();
+        t = this.#peekToken();
       }
     }
-    if (implicit && !['VERSION_DIRECTIVE', 'TAG_DIRECTIVE', 'DOCUMENT_START', 'STREAM_END'].includes(t.type)) {
-      this.tagDirectives = new Map(DEFAULT_TAG_DIRECTIVES);
-      this.states.push('DOCUMENT_END');
-      this.state = 'BLOCK_NODE';
+    if (implicit && ![TokenType.VERSION_DIRECTIVE, TokenType.TAG_DIRECTIVE, TokenType.DOCUMENT_START, TokenType.STREAM_END].includes(t.type)) {
+      this.#tagDirectives = new Map(DEFAULT_TAG_DIRECTIVES);
+      this.#states.push(State.DOCUMENT_END);
+      this.#state = State.BLOCK_NODE;
       // go-yaml: the part of the head comment before its last blank line is
       // the document's head comment; the rest goes to the first node.
       let head = '';
-      const h = this.headComment;
+      const h = this.#headComment;
       for (let i = h.length - 1; i > 0; i--) {
         if (h[i] === '\n') {
           if (i === h.length - 1) {
             head = h.slice(0, i);
-            this.headComment = h.slice(i + 1);
+            this.#headComment = h.slice(i + 1);
             break;
           } else if (h[i - 1] === '\n') {
             head = h.slice(0, i - 1);
-            this.headComment = h.slice(i + 1);
+            this.#headComment = h.slice(i + 1);
             break;
           }
         }
       }
-      return this.event('DOCUMENT_START', t.start, { head });
+      return this.#event(EventType.DOCUMENT_START, t.start, { head });
     }
-    if (t.type !== 'STREAM_END') {
+    if (t.type !== TokenType.STREAM_END) {
       const start = t.start;
       // libyaml `yaml_parser_process_directives`.
-      this.tagDirectives = new Map();
+      this.#tagDirectives = new Map();
       let version = false;
-      while (t.type === 'VERSION_DIRECTIVE' || t.type === 'TAG_DIRECTIVE') {
-        if (t.type === 'VERSION_DIRECTIVE') {
+      while (t.type === TokenType.VERSION_DIRECTIVE || t.type === TokenType.TAG_DIRECTIVE) {
+        if (t.type === TokenType.VERSION_DIRECTIVE) {
           if (version) throw parseError('found duplicate %YAML directive', t.start);
           // go-yaml v3 accepts %YAML 1.1 only.
           if (t.major !== 1 || t.minor !== 1) throw parseError('found incompatible YAML document', t.start);
           version = true;
         } else {
-          if (this.tagDirectives.has(t.value)) throw parseError('found duplicate %TAG directive', t.start);
-          this.tagDirectives.set(t.value, t.suffix ?? '');
+          if (this.#tagDirectives.has(t.value)) throw parseError('found duplicate %TAG directive', t.start);
+          this.#tagDirectives.set(t.value, t.suffix ?? '');
         }
-        this.skipToken();
-        t = this.peekToken();
+        this.#skipToken();
+        t = this.#peekToken();
       }
-      for (const [h, p] of DEFAULT_TAG_DIRECTIVES) if (!this.tagDirectives.has(h)) this.tagDirectives.set(h, p);
-      if (t.type !== 'DOCUMENT_START') throw parseError('did not find expected <document start>', t.start);
-      this.states.push('DOCUMENT_END');
-      this.state = 'DOCUMENT_CONTENT';
-      this.skipToken();
-      return this.event('DOCUMENT_START', start);
+      for (const [h, p] of DEFAULT_TAG_DIRECTIVES) if (!this.#tagDirectives.has(h)) this.#tagDirectives.set(h, p);
+      if (t.type !== TokenType.DOCUMENT_START) throw parseError('did not find expected <document start>', t.start);
+      this.#states.push(State.DOCUMENT_END);
+      this.#state = State.DOCUMENT_CONTENT;
+      this.#skipToken();
+      return this.#event(EventType.DOCUMENT_START, start);
     }
-    this.state = 'END';
-    this.skipToken();
-    return this.event('STREAM_END', t.start);
+    this.#state = State.END;
+    this.#skipToken();
+    return this.#event(EventType.STREAM_END, t.start);
   }
 
-  private documentEnd(): Event {
-    const t = this.peekToken();
-    if (t.type === 'DOCUMENT_END') this.skipToken();
-    this.state = 'DOCUMENT_START';
-    const e = this.event('DOCUMENT_END', t.start);
-    this.setEventComments(e);
+  #documentEnd(): Event {
+    const t = this.#peekToken();
+    if (t.type === TokenType.DOCUMENT_END) this.#skipToken();
+    this.#state = State.DOCUMENT_START;
+    const e = this.#withComments(this.#event(EventType.DOCUMENT_END, t.start));
     if (e.head.length > 0 && e.foot.length === 0) {
       e.foot = e.head;
       e.head = '';
@@ -316,20 +323,19 @@ class EventParser {
   }
 
   /** The tag of a node: verbatim, or its handle's prefix (from `%TAG` or the defaults) and the suffix. */
-  private resolveTag(handle: string, suffix: string, startMark: Mark, tagMark: Mark): string {
+  #resolveTag(handle: string, suffix: string, startMark: Mark, tagMark: Mark): string {
     if (handle === '') return suffix;
-    const prefix = this.tagDirectives.get(handle);
+    const prefix = this.#tagDirectives.get(handle);
     if (prefix === undefined) throw parserError('while parsing a node', startMark, 'found undefined tag handle', tagMark);
     return prefix + suffix;
   }
 
-  private parseNode(block: boolean, indentlessSequence: boolean): Event {
-    let t = this.peekToken();
-    if (t.type === 'ALIAS') {
-      this.popState();
-      const e = this.event('ALIAS', t.start, { anchor: t.value });
-      this.setEventComments(e);
-      this.skipToken();
+  #parseNode(block: boolean, indentlessSequence: boolean): Event {
+    let t = this.#peekToken();
+    if (t.type === TokenType.ALIAS) {
+      this.#popState();
+      const e = this.#withComments(this.#event(EventType.ALIAS, t.start, { anchor: t.value }));
+      this.#skipToken();
       return e;
     }
     const start = t.start;
@@ -338,299 +344,269 @@ class EventParser {
     let tagHandle = '';
     let tagSuffix = '';
     let tagMark = t.start;
-    if (t.type === 'ANCHOR') {
-      anchor = t.value;
-      this.skipToken();
-      t = this.peekToken();
-      if (t.type === 'TAG') {
+    // The node's properties: an anchor and a tag, each at most once, in either order.
+    while ((t.type === TokenType.ANCHOR && anchor === '') || (t.type === TokenType.TAG && tag === '')) {
+      if (t.type === TokenType.ANCHOR) {
+        anchor = t.value;
+      } else {
         tag = '!';
         tagHandle = t.value;
         tagSuffix = t.suffix ?? '';
         tagMark = t.start;
-        this.skipToken();
-        t = this.peekToken();
       }
-    } else if (t.type === 'TAG') {
-      tag = '!';
-      tagHandle = t.value;
-      tagSuffix = t.suffix ?? '';
-      tagMark = t.start;
-      this.skipToken();
-      t = this.peekToken();
-      if (t.type === 'ANCHOR') {
-        anchor = t.value;
-        this.skipToken();
-        t = this.peekToken();
-      }
+      this.#skipToken();
+      t = this.#peekToken();
     }
-    if (tag !== '') tag = this.resolveTag(tagHandle, tagSuffix, start, tagMark);
-    if (indentlessSequence && t.type === 'BLOCK_ENTRY') {
-      this.state = 'INDENTLESS_SEQUENCE_ENTRY';
-      return this.event('SEQUENCE_START', start, { anchor, tag });
+    if (tag !== '') tag = this.#resolveTag(tagHandle, tagSuffix, start, tagMark);
+    if (indentlessSequence && t.type === TokenType.BLOCK_ENTRY) {
+      this.#state = State.INDENTLESS_SEQUENCE_ENTRY;
+      return this.#event(EventType.SEQUENCE_START, start, { anchor, tag });
     }
-    if (t.type === 'SCALAR') {
-      this.popState();
-      const e = this.event('SCALAR', start, { anchor, tag, value: t.value, scalarKind: t.scalarKind! });
-      this.setEventComments(e);
-      this.skipToken();
+    if (t.type === TokenType.SCALAR) {
+      this.#popState();
+      const e = this.#withComments(this.#event(EventType.SCALAR, start, { anchor, tag, value: t.value, style: t.style! }));
+      this.#skipToken();
       return e;
     }
-    if (t.type === 'FLOW_SEQUENCE_START') {
-      this.state = 'FLOW_SEQUENCE_FIRST_ENTRY';
-      const e = this.event('SEQUENCE_START', start, { anchor, tag, flow: true });
-      this.setEventComments(e);
-      return e;
+    if (t.type === TokenType.FLOW_SEQUENCE_START) {
+      this.#state = State.FLOW_SEQUENCE_FIRST_ENTRY;
+      return this.#withComments(this.#event(EventType.SEQUENCE_START, start, { anchor, tag, flow: true }));
     }
-    if (t.type === 'FLOW_MAPPING_START') {
-      this.state = 'FLOW_MAPPING_FIRST_KEY';
-      const e = this.event('MAPPING_START', start, { anchor, tag, flow: true });
-      this.setEventComments(e);
-      return e;
+    if (t.type === TokenType.FLOW_MAPPING_START) {
+      this.#state = State.FLOW_MAPPING_FIRST_KEY;
+      return this.#withComments(this.#event(EventType.MAPPING_START, start, { anchor, tag, flow: true }));
     }
-    if (block && t.type === 'BLOCK_SEQUENCE_START') {
-      this.state = 'BLOCK_SEQUENCE_FIRST_ENTRY';
-      const e = this.event('SEQUENCE_START', start, { anchor, tag });
-      if (this.stemComment !== null) {
-        e.head = this.stemComment;
-        this.stemComment = null;
+    if (block && t.type === TokenType.BLOCK_SEQUENCE_START) {
+      this.#state = State.BLOCK_SEQUENCE_FIRST_ENTRY;
+      const e = this.#event(EventType.SEQUENCE_START, start, { anchor, tag });
+      if (this.#stemComment !== null) {
+        e.head = this.#stemComment;
+        this.#stemComment = null;
       }
       return e;
     }
-    if (block && t.type === 'BLOCK_MAPPING_START') {
-      this.state = 'BLOCK_MAPPING_FIRST_KEY';
-      const e = this.event('MAPPING_START', start, { anchor, tag });
-      if (this.stemComment !== null) {
-        e.head = this.stemComment;
-        this.stemComment = null;
+    if (block && t.type === TokenType.BLOCK_MAPPING_START) {
+      this.#state = State.BLOCK_MAPPING_FIRST_KEY;
+      const e = this.#event(EventType.MAPPING_START, start, { anchor, tag });
+      if (this.#stemComment !== null) {
+        e.head = this.#stemComment;
+        this.#stemComment = null;
       }
       return e;
     }
     if (anchor !== '' || tag !== '') {
-      this.popState();
-      return this.event('SCALAR', start, { anchor, tag, scalarKind: 'empty' });
+      this.#popState();
+      return this.#event(EventType.SCALAR, start, { anchor, tag });
     }
     throw parserError(block ? 'while parsing a block node' : 'while parsing a flow node', start, 'did not find expected node content', t.start);
   }
 
+  /** Skip a collection's start token, keeping its mark for errors ("while parsing a block mapping" …). */
+  #skipCollectionStart(): void {
+    this.#marks.push(this.#peekToken().start);
+    this.#skipToken();
+  }
+
   /** go-yaml `yaml_parser_split_stem_comment`. */
-  private splitStemComment(stemLen: number): void {
+  #splitStemComment(stemLen: number): void {
     if (stemLen === 0) return;
-    const t = this.peekToken();
-    if (t.type !== 'BLOCK_SEQUENCE_START' && t.type !== 'BLOCK_MAPPING_START') return;
-    this.stemComment = this.headComment.slice(0, stemLen);
-    this.headComment = this.headComment.length === stemLen ? '' : this.headComment.slice(stemLen + 1);
+    const t = this.#peekToken();
+    if (t.type !== TokenType.BLOCK_SEQUENCE_START && t.type !== TokenType.BLOCK_MAPPING_START) return;
+    this.#stemComment = this.#headComment.slice(0, stemLen);
+    this.#headComment = this.#headComment.length === stemLen ? '' : this.#headComment.slice(stemLen + 1);
   }
 
-  private blockSequenceEntry(first: boolean): Event {
-    if (first) {
-      const t = this.peekToken();
-      this.marks.push(t.start);
-      this.skipToken();
-    }
-    let t = this.peekToken();
-    if (t.type === 'BLOCK_ENTRY') {
+  #blockSequenceEntry(first: boolean): Event {
+    if (first) this.#skipCollectionStart();
+    let t = this.#peekToken();
+    if (t.type === TokenType.BLOCK_ENTRY) {
       const mark = t.end;
-      const priorHeadLen = this.headComment.length;
-      this.skipToken();
-      this.splitStemComment(priorHeadLen);
-      t = this.peekToken();
-      if (t.type !== 'BLOCK_ENTRY' && t.type !== 'BLOCK_END') {
-        this.states.push('BLOCK_SEQUENCE_ENTRY');
-        return this.parseNode(true, false);
+      const priorHeadLen = this.#headComment.length;
+      this.#skipToken();
+      this.#splitStemComment(priorHeadLen);
+      t = this.#peekToken();
+      if (t.type !== TokenType.BLOCK_ENTRY && t.type !== TokenType.BLOCK_END) {
+        this.#states.push(State.BLOCK_SEQUENCE_ENTRY);
+        return this.#parseNode(true, false);
       }
-      this.state = 'BLOCK_SEQUENCE_ENTRY';
-      return this.emptyScalar(mark);
+      this.#state = State.BLOCK_SEQUENCE_ENTRY;
+      return this.#emptyScalar(mark);
     }
-    if (t.type === 'BLOCK_END') {
-      this.popState();
-      this.marks.pop();
-      this.skipToken();
-      return this.event('SEQUENCE_END', t.start);
+    if (t.type === TokenType.BLOCK_END) {
+      this.#popState();
+      this.#marks.pop();
+      this.#skipToken();
+      return this.#event(EventType.SEQUENCE_END, t.start);
     }
-    throw parserError('while parsing a block collection', this.marks.pop()!, "did not find expected '-' indicator", t.start);
+    throw parserError('while parsing a block collection', this.#marks.pop()!, "did not find expected '-' indicator", t.start);
   }
 
-  private indentlessSequenceEntry(): Event {
-    let t = this.peekToken();
-    if (t.type === 'BLOCK_ENTRY') {
+  #indentlessSequenceEntry(): Event {
+    let t = this.#peekToken();
+    if (t.type === TokenType.BLOCK_ENTRY) {
       const mark = t.end;
-      const priorHeadLen = this.headComment.length;
-      this.skipToken();
-      this.splitStemComment(priorHeadLen);
-      t = this.peekToken();
-      if (t.type !== 'BLOCK_ENTRY' && t.type !== 'KEY' && t.type !== 'VALUE' && t.type !== 'BLOCK_END') {
-        this.states.push('INDENTLESS_SEQUENCE_ENTRY');
-        return this.parseNode(true, false);
+      const priorHeadLen = this.#headComment.length;
+      this.#skipToken();
+      this.#splitStemComment(priorHeadLen);
+      t = this.#peekToken();
+      if (t.type !== TokenType.BLOCK_ENTRY && t.type !== TokenType.KEY && t.type !== TokenType.VALUE && t.type !== TokenType.BLOCK_END) {
+        this.#states.push(State.INDENTLESS_SEQUENCE_ENTRY);
+        return this.#parseNode(true, false);
       }
-      this.state = 'INDENTLESS_SEQUENCE_ENTRY';
-      return this.emptyScalar(mark);
+      this.#state = State.INDENTLESS_SEQUENCE_ENTRY;
+      return this.#emptyScalar(mark);
     }
-    this.popState();
-    return this.event('SEQUENCE_END', t.start);
+    this.#popState();
+    return this.#event(EventType.SEQUENCE_END, t.start);
   }
 
-  private blockMappingKey(first: boolean): Event {
-    if (first) {
-      const t = this.peekToken();
-      this.marks.push(t.start);
-      this.skipToken();
-    }
-    let t = this.peekToken();
-    if (t.type === 'KEY') {
+  #blockMappingKey(first: boolean): Event {
+    if (first) this.#skipCollectionStart();
+    let t = this.#peekToken();
+    if (t.type === TokenType.KEY) {
       const mark = t.end;
-      this.skipToken();
-      t = this.peekToken();
-      if (t.type !== 'KEY' && t.type !== 'VALUE' && t.type !== 'BLOCK_END') {
-        this.states.push('BLOCK_MAPPING_VALUE');
-        return this.parseNode(true, true);
+      this.#skipToken();
+      t = this.#peekToken();
+      if (t.type !== TokenType.KEY && t.type !== TokenType.VALUE && t.type !== TokenType.BLOCK_END) {
+        this.#states.push(State.BLOCK_MAPPING_VALUE);
+        return this.#parseNode(true, true);
       }
-      this.state = 'BLOCK_MAPPING_VALUE';
-      return this.emptyScalar(mark);
+      this.#state = State.BLOCK_MAPPING_VALUE;
+      return this.#emptyScalar(mark);
     }
-    if (t.type === 'BLOCK_END') {
-      this.popState();
-      this.marks.pop();
-      const e = this.event('MAPPING_END', t.start);
-      this.setEventComments(e);
-      this.skipToken();
+    if (t.type === TokenType.BLOCK_END) {
+      this.#popState();
+      this.#marks.pop();
+      const e = this.#withComments(this.#event(EventType.MAPPING_END, t.start));
+      this.#skipToken();
       return e;
     }
-    throw parserError('while parsing a block mapping', this.marks.pop()!, 'did not find expected key', t.start);
+    throw parserError('while parsing a block mapping', this.#marks.pop()!, 'did not find expected key', t.start);
   }
 
-  private blockMappingValue(): Event {
-    let t = this.peekToken();
-    if (t.type === 'VALUE') {
+  #blockMappingValue(): Event {
+    let t = this.#peekToken();
+    if (t.type === TokenType.VALUE) {
       const mark = t.end;
-      this.skipToken();
-      t = this.peekToken();
-      if (t.type !== 'KEY' && t.type !== 'VALUE' && t.type !== 'BLOCK_END') {
-        this.states.push('BLOCK_MAPPING_KEY');
-        return this.parseNode(true, true);
+      this.#skipToken();
+      t = this.#peekToken();
+      if (t.type !== TokenType.KEY && t.type !== TokenType.VALUE && t.type !== TokenType.BLOCK_END) {
+        this.#states.push(State.BLOCK_MAPPING_KEY);
+        return this.#parseNode(true, true);
       }
-      this.state = 'BLOCK_MAPPING_KEY';
-      return this.emptyScalar(mark);
+      this.#state = State.BLOCK_MAPPING_KEY;
+      return this.#emptyScalar(mark);
     }
-    this.state = 'BLOCK_MAPPING_KEY';
-    return this.emptyScalar(t.start);
+    this.#state = State.BLOCK_MAPPING_KEY;
+    return this.#emptyScalar(t.start);
   }
 
-  private flowSequenceEntry(first: boolean): Event {
-    if (first) {
-      const t = this.peekToken();
-      this.marks.push(t.start);
-      this.skipToken();
-    }
-    let t = this.peekToken();
-    if (t.type !== 'FLOW_SEQUENCE_END') {
+  #flowSequenceEntry(first: boolean): Event {
+    if (first) this.#skipCollectionStart();
+    let t = this.#peekToken();
+    if (t.type !== TokenType.FLOW_SEQUENCE_END) {
       if (!first) {
-        if (t.type === 'FLOW_ENTRY') {
-          this.skipToken();
-          t = this.peekToken();
+        if (t.type === TokenType.FLOW_ENTRY) {
+          this.#skipToken();
+          t = this.#peekToken();
         } else {
-          throw parserError('while parsing a flow sequence', this.marks.pop()!, "did not find expected ',' or ']'", t.start);
+          throw parserError('while parsing a flow sequence', this.#marks.pop()!, "did not find expected ',' or ']'", t.start);
         }
       }
-      if (t.type === 'KEY') {
-        this.state = 'FLOW_SEQUENCE_ENTRY_MAPPING_KEY';
-        this.skipToken();
-        return this.event('MAPPING_START', t.start, { flow: true });
-      } else if (t.type !== 'FLOW_SEQUENCE_END') {
-        this.states.push('FLOW_SEQUENCE_ENTRY');
-        return this.parseNode(false, false);
+      if (t.type === TokenType.KEY) {
+        this.#state = State.FLOW_SEQUENCE_ENTRY_MAPPING_KEY;
+        this.#skipToken();
+        return this.#event(EventType.MAPPING_START, t.start, { flow: true });
+      } else if (t.type !== TokenType.FLOW_SEQUENCE_END) {
+        this.#states.push(State.FLOW_SEQUENCE_ENTRY);
+        return this.#parseNode(false, false);
       }
     }
-    this.popState();
-    this.marks.pop();
-    const e = this.event('SEQUENCE_END', t.start);
-    this.setEventComments(e);
-    this.skipToken();
+    this.#popState();
+    this.#marks.pop();
+    const e = this.#withComments(this.#event(EventType.SEQUENCE_END, t.start));
+    this.#skipToken();
     return e;
   }
 
-  private flowSequenceEntryMappingKey(): Event {
-    const t = this.peekToken();
-    if (t.type !== 'VALUE' && t.type !== 'FLOW_ENTRY' && t.type !== 'FLOW_SEQUENCE_END') {
-      this.states.push('FLOW_SEQUENCE_ENTRY_MAPPING_VALUE');
-      return this.parseNode(false, false);
+  #flowSequenceEntryMappingKey(): Event {
+    const t = this.#peekToken();
+    if (t.type !== TokenType.VALUE && t.type !== TokenType.FLOW_ENTRY && t.type !== TokenType.FLOW_SEQUENCE_END) {
+      this.#states.push(State.FLOW_SEQUENCE_ENTRY_MAPPING_VALUE);
+      return this.#parseNode(false, false);
     }
     const mark = t.end;
-    this.skipToken();
-    this.state = 'FLOW_SEQUENCE_ENTRY_MAPPING_VALUE';
-    return this.emptyScalar(mark);
+    this.#skipToken();
+    this.#state = State.FLOW_SEQUENCE_ENTRY_MAPPING_VALUE;
+    return this.#emptyScalar(mark);
   }
 
-  private flowSequenceEntryMappingValue(): Event {
-    const t = this.peekToken();
-    if (t.type === 'VALUE') {
-      this.skipToken();
-      const next = this.peekToken();
-      if (next.type !== 'FLOW_ENTRY' && next.type !== 'FLOW_SEQUENCE_END') {
-        this.states.push('FLOW_SEQUENCE_ENTRY_MAPPING_END');
-        return this.parseNode(false, false);
+  #flowSequenceEntryMappingValue(): Event {
+    const t = this.#peekToken();
+    if (t.type === TokenType.VALUE) {
+      this.#skipToken();
+      const next = this.#peekToken();
+      if (next.type !== TokenType.FLOW_ENTRY && next.type !== TokenType.FLOW_SEQUENCE_END) {
+        this.#states.push(State.FLOW_SEQUENCE_ENTRY_MAPPING_END);
+        return this.#parseNode(false, false);
       }
     }
-    this.state = 'FLOW_SEQUENCE_ENTRY_MAPPING_END';
+    this.#state = State.FLOW_SEQUENCE_ENTRY_MAPPING_END;
     // libyaml puts an empty value at the token after the `:`; go-yaml's
     // port declares that token in an inner scope (`token :=`), so its empty
     // value sits at the `:` itself (`[k: , x]`: the `:`'s line and column).
-    return this.emptyScalar(t.start);
+    return this.#emptyScalar(t.start);
   }
 
-  private flowMappingKey(first: boolean): Event {
-    if (first) {
-      const t = this.peekToken();
-      this.marks.push(t.start);
-      this.skipToken();
-    }
-    let t = this.peekToken();
-    if (t.type !== 'FLOW_MAPPING_END') {
+  #flowMappingKey(first: boolean): Event {
+    if (first) this.#skipCollectionStart();
+    let t = this.#peekToken();
+    if (t.type !== TokenType.FLOW_MAPPING_END) {
       if (!first) {
-        if (t.type === 'FLOW_ENTRY') {
-          this.skipToken();
-          t = this.peekToken();
+        if (t.type === TokenType.FLOW_ENTRY) {
+          this.#skipToken();
+          t = this.#peekToken();
         } else {
-          throw parserError('while parsing a flow mapping', this.marks.pop()!, "did not find expected ',' or '}'", t.start);
+          throw parserError('while parsing a flow mapping', this.#marks.pop()!, "did not find expected ',' or '}'", t.start);
         }
       }
-      if (t.type === 'KEY') {
-        this.skipToken();
-        t = this.peekToken();
-        if (t.type !== 'VALUE' && t.type !== 'FLOW_ENTRY' && t.type !== 'FLOW_MAPPING_END') {
-          this.states.push('FLOW_MAPPING_VALUE');
-          return this.parseNode(false, false);
+      if (t.type === TokenType.KEY) {
+        this.#skipToken();
+        t = this.#peekToken();
+        if (t.type !== TokenType.VALUE && t.type !== TokenType.FLOW_ENTRY && t.type !== TokenType.FLOW_MAPPING_END) {
+          this.#states.push(State.FLOW_MAPPING_VALUE);
+          return this.#parseNode(false, false);
         }
-        this.state = 'FLOW_MAPPING_VALUE';
-        return this.emptyScalar(t.start);
-      } else if (t.type !== 'FLOW_MAPPING_END') {
-        this.states.push('FLOW_MAPPING_EMPTY_VALUE');
-        return this.parseNode(false, false);
+        this.#state = State.FLOW_MAPPING_VALUE;
+        return this.#emptyScalar(t.start);
+      } else if (t.type !== TokenType.FLOW_MAPPING_END) {
+        this.#states.push(State.FLOW_MAPPING_EMPTY_VALUE);
+        return this.#parseNode(false, false);
       }
     }
-    this.popState();
-    this.marks.pop();
-    const e = this.event('MAPPING_END', t.start);
-    this.setEventComments(e);
-    this.skipToken();
+    this.#popState();
+    this.#marks.pop();
+    const e = this.#withComments(this.#event(EventType.MAPPING_END, t.start));
+    this.#skipToken();
     return e;
   }
 
-  private flowMappingValue(empty: boolean): Event {
-    let t = this.peekToken();
+  #flowMappingValue(empty: boolean): Event {
+    let t = this.#peekToken();
     if (empty) {
-      this.state = 'FLOW_MAPPING_KEY';
-      return this.emptyScalar(t.start);
+      this.#state = State.FLOW_MAPPING_KEY;
+      return this.#emptyScalar(t.start);
     }
-    if (t.type === 'VALUE') {
-      this.skipToken();
-      t = this.peekToken();
-      if (t.type !== 'FLOW_ENTRY' && t.type !== 'FLOW_MAPPING_END') {
-        this.states.push('FLOW_MAPPING_KEY');
-        return this.parseNode(false, false);
+    if (t.type === TokenType.VALUE) {
+      this.#skipToken();
+      t = this.#peekToken();
+      if (t.type !== TokenType.FLOW_ENTRY && t.type !== TokenType.FLOW_MAPPING_END) {
+        this.#states.push(State.FLOW_MAPPING_KEY);
+        return this.#parseNode(false, false);
       }
     }
-    this.state = 'FLOW_MAPPING_KEY';
-    return this.emptyScalar(t.start);
+    this.#state = State.FLOW_MAPPING_KEY;
+    return this.#emptyScalar(t.start);
   }
 }
 
@@ -650,40 +626,43 @@ export interface ComposeOptions {
  * with the foot-comment moves it does inside block mappings.
  */
 class Composer {
-  private event: Event | null = null;
-  private readonly anchors = new Map<string, YamlNode>();
-  private depth = 0;
-  private started = false;
+  #event: Event | null = null;
+  readonly #anchors = new Map<string, YamlNode>();
+  #depth = 0;
+  #started = false;
 
-  constructor(
-    private readonly parser: EventParser,
-    private readonly opts: ComposeOptions,
-  ) {}
+  readonly #parser: EventParser;
+  readonly #opts: ComposeOptions;
 
-  private peek(): EventType {
-    if (this.event === null) this.event = this.parser.next();
-    return this.event.type;
+  constructor(parser: EventParser, opts: ComposeOptions) {
+    this.#parser = parser;
+    this.#opts = opts;
   }
 
-  private expect(type: EventType): Event {
-    if (this.event === null) this.event = this.parser.next();
-    const e = this.event;
-    if (e.type !== type) throw parseError(`expected ${type} event but got ${e.type}`, e.start);
-    this.event = null;
+  #peek(): EventType {
+    if (this.#event === null) this.#event = this.#parser.next();
+    return this.#event.type;
+  }
+
+  #expect(type: EventType): Event {
+    if (this.#event === null) this.#event = this.#parser.next();
+    const e = this.#event;
+    if (e.type !== type) throw parseError(`expected ${EVENT_NAMES[type]} event but got ${EVENT_NAMES[e.type]}`, e.start);
+    this.#event = null;
     return e;
   }
 
   /** The next document node, or `null` at the end of the stream. */
   nextDocument(): YamlNode | null {
-    if (!this.started) {
-      this.expect('STREAM_START');
-      this.started = true;
+    if (!this.#started) {
+      this.#expect(EventType.STREAM_START);
+      this.#started = true;
     }
-    if (this.peek() === 'STREAM_END') return null;
-    return this.parse();
+    if (this.#peek() === EventType.STREAM_END) return null;
+    return this.#parse();
   }
 
-  private node(kind: YamlNode['kind'], defaultTag: string, tag: string, value: string, e: Event): YamlNode {
+  #node(kind: YamlNode['kind'], defaultTag: string, tag: string, value: string, e: Event): YamlNode {
     let style = 0;
     let t: string;
     if (tag !== '' && tag !== '!') {
@@ -706,112 +685,96 @@ class Composer {
     });
   }
 
-  private parse(): YamlNode {
-    switch (this.peek()) {
-      case 'SCALAR':
-        return this.scalar();
-      case 'ALIAS':
-        return this.alias();
-      case 'MAPPING_START':
-        return this.mapping();
-      case 'SEQUENCE_START':
-        return this.sequence();
-      case 'DOCUMENT_START':
-        return this.document();
+  #parse(): YamlNode {
+    switch (this.#peek()) {
+      case EventType.SCALAR:
+        return this.#scalar();
+      case EventType.ALIAS:
+        return this.#alias();
+      case EventType.MAPPING_START:
+        return this.#mapping();
+      case EventType.SEQUENCE_START:
+        return this.#sequence();
+      case EventType.DOCUMENT_START:
+        return this.#document();
       default:
-        throw parseError('unexpected event', this.event!.start);
+        throw parseError('unexpected event', this.#event!.start);
     }
   }
 
-  private enter(e: Event): void {
-    this.depth++;
-    if (this.depth > this.opts.maxDepth) {
-      throw new GoYamlFailure(`yaml: line ${e.start.line + 1}: nesting deeper than ${this.opts.maxDepth} levels`, e.start);
+  #enter(e: Event): void {
+    this.#depth++;
+    if (this.#depth > this.#opts.maxDepth) {
+      throw new GoYamlFailure(`yaml: line ${e.start.line + 1}: nesting deeper than ${this.#opts.maxDepth} levels`, e.start);
     }
   }
 
-  private document(): YamlNode {
-    const e = this.expect('DOCUMENT_START');
-    const n = this.node('document', '', '', '', e);
-    n.content.push(this.parse());
-    const end = this.expect('DOCUMENT_END');
+  #document(): YamlNode {
+    const e = this.#expect(EventType.DOCUMENT_START);
+    const n = this.#node('document', '', '', '', e);
+    n.content.push(this.#parse());
+    const end = this.#expect(EventType.DOCUMENT_END);
     n.footComment = end.foot;
     return n;
   }
 
-  private alias(): YamlNode {
-    const e = this.expect('ALIAS');
-    const n = this.node('alias', '', '', e.anchor, e);
-    const target = this.anchors.get(e.anchor);
+  #alias(): YamlNode {
+    const e = this.#expect(EventType.ALIAS);
+    const n = this.#node('alias', '', '', e.anchor, e);
+    const target = this.#anchors.get(e.anchor);
     if (!target) throw new GoYamlFailure(`yaml: unknown anchor '${e.anchor}' referenced`, e.start);
     n.alias = target;
     return n;
   }
 
-  private scalar(): YamlNode {
-    const e = this.expect('SCALAR');
+  #scalar(): YamlNode {
+    const e = this.#expect(EventType.SCALAR);
     const value = e.value;
-    let style = 0;
-    switch (e.scalarKind) {
-      case 'double':
-        style = Style.DoubleQuoted;
-        break;
-      case 'single':
-        style = Style.SingleQuoted;
-        break;
-      case 'literal':
-        style = Style.Literal;
-        break;
-      case 'folded':
-        style = Style.Folded;
-        break;
-      default:
-        break;
-    }
+    const style = e.style;
     let defaultTag = '';
     if (style === 0) {
       if (value === '<<') defaultTag = '!!merge';
     } else {
       defaultTag = '!!str';
     }
-    const n = this.node('scalar', defaultTag, e.tag, value, e);
+    const n = this.#node('scalar', defaultTag, e.tag, value, e);
     n.style |= style;
     if (e.anchor) {
       n.anchor = e.anchor;
-      this.anchors.set(e.anchor, n);
+      this.#anchors.set(e.anchor, n);
     }
     return n;
   }
 
-  private sequence(): YamlNode {
-    const e = this.expect('SEQUENCE_START');
-    this.enter(e);
-    const n = this.node('sequence', '!!seq', e.tag, '', e);
+  #sequence(): YamlNode {
+    const e = this.#expect(EventType.SEQUENCE_START);
+    this.#enter(e);
+    const n = this.#node('sequence', '!!seq', e.tag, '', e);
     if (e.flow) n.style |= Style.Flow;
     if (e.anchor) {
       n.anchor = e.anchor;
-      this.anchors.set(e.anchor, n);
+      this.#anchors.set(e.anchor, n);
     }
-    while (this.peek() !== 'SEQUENCE_END') n.content.push(this.parse());
-    const end = this.expect('SEQUENCE_END');
+    while (this.#peek() !== EventType.SEQUENCE_END) n.content.push(this.#parse());
+    const end = this.#expect(EventType.SEQUENCE_END);
     n.lineComment = end.line;
     n.footComment = end.foot;
-    this.depth--;
+    this.#depth--;
     return n;
   }
 
-  private mapping(): YamlNode {
-    const e = this.expect('MAPPING_START');
-    this.enter(e);
-    const n = this.node('mapping', '!!map', e.tag, '', e);
+  #mapping(): YamlNode {
+    const e = this.#expect(EventType.MAPPING_START);
+    this.#enter(e);
+    const n = this.#node('mapping', '!!map', e.tag, '', e);
     const block = !e.flow;
     if (e.flow) n.style |= Style.Flow;
     if (e.anchor) {
       n.anchor = e.anchor;
-      this.anchors.set(e.anchor, n);
+      this.#anchors.set(e.anchor, n);
     }
-    while (this.peek() !== 'MAPPING_END') {
-      const k = this.parse();
+    while (this.#peek() !== EventType.MAPPING_END) {
+      const k = this.#parse();
       n.content.push(k);
       if (block && k.footComment !== '') {
         // go-yaml: a foot comment on a key, when dedented, belongs to the prior value.
@@ -820,21 +783,21 @@ class Composer {
           k.footComment = '';
         }
       }
-      const v = this.parse();
+      const v = this.#parse();
       n.content.push(v);
       if (k.footComment === '' && v.footComment !== '') {
         k.footComment = v.footComment;
         v.footComment = '';
       }
     }
-    const end = this.expect('MAPPING_END');
+    const end = this.#expect(EventType.MAPPING_END);
     n.lineComment = end.line;
     n.footComment = end.foot;
     if ((n.style & Style.Flow) === 0 && n.footComment !== '' && n.content.length > 1) {
       n.content[n.content.length - 2]!.footComment = n.footComment;
       n.footComment = '';
     }
-    this.depth--;
+    this.#depth--;
     return n;
   }
 }

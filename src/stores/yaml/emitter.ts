@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { Style, type EventType, type YamlNode } from './node.js';
+import { EventType, Style, type YamlNode } from './node.js';
 import { resolveTag } from './resolve.js';
 
 
@@ -26,8 +26,12 @@ interface Event {
   anchor: string;
   tag: string;
   value: string;
+  /**
+   * libyaml's `implicit` (document start/end, collection start) or, for a
+   * scalar, both its `plain_implicit` and `quoted_implicit`: go-yaml's
+   * encoder always sets those two alike (to "has no tag").
+   */
   implicit: boolean;
-  quotedImplicit: boolean;
   scalarStyle: ScalarStyle;
   flow: boolean;
   head: string;
@@ -43,7 +47,6 @@ function ev(type: EventType, init: Partial<Event> = {}): Event {
     tag: '',
     value: '',
     implicit: true,
-    quotedImplicit: true,
     scalarStyle: ScalarStyle.Plain,
     flow: false,
     head: '',
@@ -171,73 +174,62 @@ export function analyzeScalar(value: string): ScalarAnalysis {
     }
     precededByWhitespace = isBlankZ(c);
   }
-  const a: ScalarAnalysis = {
+  // libyaml's run of `*_allowed = 0` assignments, each style's conditions gathered.
+  const noPlain =
+    leadingSpace || leadingBreak || trailingSpace || trailingBreak || breakSpace || spaceBreak || tabCharacters || specialCharacters || lineBreaks;
+  return {
     multiline: lineBreaks,
-    flowPlainAllowed: true,
-    blockPlainAllowed: true,
-    singleQuotedAllowed: true,
-    blockAllowed: true,
+    flowPlainAllowed: !(noPlain || flowIndicators),
+    blockPlainAllowed: !(noPlain || blockIndicators),
+    singleQuotedAllowed: !(breakSpace || spaceBreak || tabCharacters || specialCharacters),
+    blockAllowed: !(trailingSpace || spaceBreak || specialCharacters),
   };
-  if (leadingSpace || leadingBreak || trailingSpace || trailingBreak) {
-    a.flowPlainAllowed = false;
-    a.blockPlainAllowed = false;
-  }
-  if (trailingSpace) a.blockAllowed = false;
-  if (breakSpace) {
-    a.flowPlainAllowed = false;
-    a.blockPlainAllowed = false;
-    a.singleQuotedAllowed = false;
-  }
-  if (spaceBreak || tabCharacters || specialCharacters) {
-    a.flowPlainAllowed = false;
-    a.blockPlainAllowed = false;
-    a.singleQuotedAllowed = false;
-  }
-  if (spaceBreak || specialCharacters) a.blockAllowed = false;
-  if (lineBreaks) {
-    a.flowPlainAllowed = false;
-    a.blockPlainAllowed = false;
-  }
-  if (flowIndicators) a.flowPlainAllowed = false;
-  if (blockIndicators) a.blockPlainAllowed = false;
-  return a;
 }
+
+/** The styles {@link selectBlockValueStyle} chooses from. */
+type BlockValueStyle = 0 | Style.SingleQuoted | Style.DoubleQuoted | Style.Literal;
 
 /**
  * The style go-yaml's emitter ends up using for a scalar requested in
  * `style`, in block context outside a simple key (as `Node.Encode` marshals a
- * lone value): libyaml `yaml_emitter_select_scalar_style`.
+ * lone value): libyaml `yaml_emitter_select_scalar_style`. Styles are
+ * go-yaml's node {@link Style} flags, 0 for plain.
  */
-export function selectBlockValueStyle(value: string, style: 'plain' | 'double' | 'literal'): 'plain' | 'single' | 'double' | 'literal' {
+export function selectBlockValueStyle(value: string, style: 0 | Style.DoubleQuoted | Style.Literal): BlockValueStyle {
   const a = analyzeScalar(value);
-  let s: 'plain' | 'single' | 'double' | 'literal' = style;
-  if (s === 'plain' && !a.blockPlainAllowed) s = 'single';
-  if (s === 'single' && !a.singleQuotedAllowed) s = 'double';
-  if (s === 'literal' && !a.blockAllowed) s = 'double';
+  let s: BlockValueStyle = style;
+  if (s === 0 && !a.blockPlainAllowed) s = Style.SingleQuoted;
+  if (s === Style.SingleQuoted && !a.singleQuotedAllowed) s = Style.DoubleQuoted;
+  if (s === Style.Literal && !a.blockAllowed) s = Style.DoubleQuoted;
   return s;
 }
 
-type State =
-  | 'STREAM_START'
-  | 'FIRST_DOCUMENT_START'
-  | 'DOCUMENT_START'
-  | 'DOCUMENT_CONTENT'
-  | 'DOCUMENT_END'
-  | 'FLOW_SEQUENCE_FIRST_ITEM'
-  | 'FLOW_SEQUENCE_TRAIL_ITEM'
-  | 'FLOW_SEQUENCE_ITEM'
-  | 'FLOW_MAPPING_FIRST_KEY'
-  | 'FLOW_MAPPING_TRAIL_KEY'
-  | 'FLOW_MAPPING_KEY'
-  | 'FLOW_MAPPING_SIMPLE_VALUE'
-  | 'FLOW_MAPPING_VALUE'
-  | 'BLOCK_SEQUENCE_FIRST_ITEM'
-  | 'BLOCK_SEQUENCE_ITEM'
-  | 'BLOCK_MAPPING_FIRST_KEY'
-  | 'BLOCK_MAPPING_KEY'
-  | 'BLOCK_MAPPING_SIMPLE_VALUE'
-  | 'BLOCK_MAPPING_VALUE'
-  | 'END';
+/**
+ * Emitter states, named as libyaml's (`YAML_EMIT_<NAME>_STATE`). A `const
+ * enum`: bundlers inline the numbers, which keeps the browser bundle small.
+ */
+const enum State {
+  STREAM_START,
+  FIRST_DOCUMENT_START,
+  DOCUMENT_START,
+  DOCUMENT_CONTENT,
+  DOCUMENT_END,
+  FLOW_SEQUENCE_FIRST_ITEM,
+  FLOW_SEQUENCE_TRAIL_ITEM,
+  FLOW_SEQUENCE_ITEM,
+  FLOW_MAPPING_FIRST_KEY,
+  FLOW_MAPPING_TRAIL_KEY,
+  FLOW_MAPPING_KEY,
+  FLOW_MAPPING_SIMPLE_VALUE,
+  FLOW_MAPPING_VALUE,
+  BLOCK_SEQUENCE_FIRST_ITEM,
+  BLOCK_SEQUENCE_ITEM,
+  BLOCK_MAPPING_FIRST_KEY,
+  BLOCK_MAPPING_KEY,
+  BLOCK_MAPPING_SIMPLE_VALUE,
+  BLOCK_MAPPING_VALUE,
+  END,
+}
 
 /** Emitter errors (never contain values). */
 export class EmitterError extends Error {
@@ -246,95 +238,95 @@ export class EmitterError extends Error {
 
 /**
  * The emitter proper. Feed events with {@link Emitter.emit}; read `out`.
- * Line width is unlimited, as go-yaml v3's default (`best_width = -1`).
+ * Line width is unlimited, as go-yaml v3's default (`best_width = -1`), so
+ * libyaml's line-folding checks (`column > best_width`) are left out.
  */
 class Emitter {
   out = '';
-  private bestIndent: number;
-  private readonly bestWidth = 0x7fffffff;
-  private state: State = 'STREAM_START';
-  private states: State[] = [];
-  private events: Event[] = [];
-  private head = 0;
-  private indents: number[] = [];
-  private indent = -1;
-  private flowLevel = 0;
-  private rootContext = false;
-  private simpleKeyContext = false;
-  private column = 0;
-  private whitespace = true;
-  private indention = true;
-  private openEnded = false;
-  private footIndent = -1;
+  #bestIndent: number;
+  #state: State = State.STREAM_START;
+  #states: State[] = [];
+  #events: Event[] = [];
+  #head = 0;
+  #indents: number[] = [];
+  #indent = -1;
+  #flowLevel = 0;
+  #rootContext = false;
+  #simpleKeyContext = false;
+  #column = 0;
+  #whitespace = true;
+  #indention = true;
+  #openEnded = false;
+  #footIndent = -1;
 
-  private headComment = '';
-  private lineComment = '';
-  private footComment = '';
-  private tailComment = '';
-  private keyLineComment = '';
+  #headComment = '';
+  #lineComment = '';
+  #footComment = '';
+  #tailComment = '';
+  #keyLineComment = '';
 
-  private anchorData: { anchor: string; alias: boolean } = { anchor: '', alias: false };
-  private tagData: { handle: string; suffix: string } = { handle: '', suffix: '' };
-  private scalarData: ScalarAnalysis & { value: string; style: ScalarStyle } = {
-    value: '',
-    style: ScalarStyle.Plain,
-    multiline: false,
-    flowPlainAllowed: false,
-    blockPlainAllowed: false,
-    singleQuotedAllowed: false,
-    blockAllowed: false,
-  };
+  // What libyaml's `yaml_emitter_analyze_event` found in the current event
+  // (its `anchor_data`, `tag_data` and `scalar_data`).
+  #anchor = '';
+  /** Whether `#anchor` is an alias (`*a`) rather than an anchor (`&a`). */
+  #alias = false;
+  #tagHandle = '';
+  #tagSuffix = '';
+  #scalarValue = '';
+  #scalarStyle = ScalarStyle.Plain;
+  /** The analysis of `#scalarValue`; only read while a scalar is current. */
+  #scalarAnalysis: ScalarAnalysis = analyzeScalar('');
 
   constructor(indent: number) {
-    this.bestIndent = indent;
+    this.#bestIndent = indent;
   }
 
   /** go-yaml's `encoder.finish` clears the open-ended flag before STREAM-END, so no `...` is ever written. */
   finish(): void {
-    this.openEnded = false;
-    this.emit(ev('STREAM_END'));
+    this.#openEnded = false;
+    this.emit(ev(EventType.STREAM_END));
   }
 
   emit(event: Event): void {
-    this.events.push(event);
-    while (!this.needMoreEvents()) {
-      const e = this.events[this.head]!;
-      this.analyzeEvent(e);
-      this.stateMachine(e);
-      this.head++;
+    this.#events.push(event);
+    while (!this.#needMoreEvents()) {
+      const e = this.#events[this.#head]!;
+      this.#analyzeEvent(e);
+      this.#stateMachine(e);
+      this.#head++;
     }
   }
 
-  private needMoreEvents(): boolean {
-    if (this.head === this.events.length) return true;
+  #needMoreEvents(): boolean {
+    if (this.#head === this.#events.length) return true;
     let accumulate: number;
-    switch (this.events[this.head]!.type) {
-      case 'DOCUMENT_START':
+    switch (this.#events[this.#head]!.type) {
+      case EventType.DOCUMENT_START:
         accumulate = 1;
         break;
-      case 'SEQUENCE_START':
+      case EventType.SEQUENCE_START:
         accumulate = 2;
         break;
-      case 'MAPPING_START':
+      case EventType.MAPPING_START:
         accumulate = 3;
         break;
       default:
         return false;
     }
-    if (this.events.length - this.head > accumulate) return false;
+    if (this.#events.length - this.#head > accumulate) return false;
     let level = 0;
-    for (let i = this.head; i < this.events.length; i++) {
-      switch (this.events[i]!.type) {
-        case 'STREAM_START':
-        case 'DOCUMENT_START':
-        case 'SEQUENCE_START':
-        case 'MAPPING_START':
+    for (let i = this.#head; i < this.#events.length; i++) {
+      switch (this.#events[i]!.type) {
+        case EventType.STREAM_START:
+        case EventType.DOCUMENT_START:
+        case EventType.SEQUENCE_START:
+        case EventType.MAPPING_START:
           level++;
           break;
-        case 'STREAM_END':
-        case 'DOCUMENT_END':
-        case 'SEQUENCE_END':
-        case 'MAPPING_END':
+        case EventType.STREAM_END:
+        case EventType.DOCUMENT_END:
+        case EventType.SEQUENCE_END:
+        case EventType.MAPPING_END:
           level--;
           break;
         default:
@@ -347,486 +339,488 @@ class Emitter {
 
   // ---- low-level writers (column counts characters, as libyaml's)
 
-  private put(s: string): void {
+  #put(s: string): void {
     this.out += s;
-    this.column++;
+    this.#column++;
   }
 
-  private putBreak(): void {
+  #putBreak(): void {
     this.out += '\n';
-    this.column = 0;
-    this.indention = true;
+    this.#column = 0;
+    this.#indention = true;
   }
 
-  private writeAll(s: string): void {
-    for (const ch of s) this.put(ch);
+  #writeAll(s: string): void {
+    for (const ch of s) this.#put(ch);
   }
 
   /** Copy one break character: `\n` becomes the output line break, others are kept. */
-  private writeBreak(ch: string): void {
+  #writeBreak(ch: string): void {
     if (ch === '\n') {
-      this.putBreak();
+      this.#putBreak();
     } else {
       this.out += ch;
-      this.column = 0;
-      this.indention = true;
+      this.#column = 0;
+      this.#indention = true;
     }
   }
 
-  private increaseIndent(flow: boolean, indentless: boolean): void {
-    this.indents.push(this.indent);
-    if (this.indent < 0) {
-      this.indent = flow ? this.bestIndent : 0;
+  #increaseIndent(flow: boolean, indentless: boolean): void {
+    this.#indents.push(this.#indent);
+    if (this.#indent < 0) {
+      this.#indent = flow ? this.#bestIndent : 0;
     } else if (!indentless) {
       // go-yaml: inside a sequence item the first indent only skips "- ";
       // everything else aligns to the next multiple of the indent.
-      if (this.states[this.states.length - 1] === 'BLOCK_SEQUENCE_ITEM') {
-        this.indent += 2;
+      if (this.#states[this.#states.length - 1] === State.BLOCK_SEQUENCE_ITEM) {
+        this.#indent += 2;
       } else {
-        this.indent = this.bestIndent * Math.floor((this.indent + this.bestIndent) / this.bestIndent);
+        this.#indent = this.#bestIndent * Math.floor((this.#indent + this.#bestIndent) / this.#bestIndent);
       }
     }
   }
 
-  private popIndent(): void {
-    this.indent = this.indents.pop()!;
+  #popIndent(): void {
+    this.#indent = this.#indents.pop()!;
   }
 
-  private popState(): void {
-    this.state = this.states.pop()!;
+  #popState(): void {
+    this.#state = this.#states.pop()!;
   }
 
-  private writeIndent(): void {
-    const indent = Math.max(this.indent, 0);
-    if (!this.indention || this.column > indent || (this.column === indent && !this.whitespace)) {
-      this.putBreak();
+  #writeIndent(): void {
+    const indent = Math.max(this.#indent, 0);
+    if (!this.#indention || this.#column > indent || (this.#column === indent && !this.#whitespace)) {
+      this.#putBreak();
     }
-    if (this.footIndent === indent) this.putBreak();
-    while (this.column < indent) this.put(' ');
-    this.whitespace = true;
-    this.footIndent = -1;
+    if (this.#footIndent === indent) this.#putBreak();
+    while (this.#column < indent) this.#put(' ');
+    this.#whitespace = true;
+    this.#footIndent = -1;
   }
 
-  private writeIndicator(indicator: string, needWhitespace: boolean, isWhitespace: boolean, isIndention: boolean): void {
-    if (needWhitespace && !this.whitespace) this.put(' ');
-    this.writeAll(indicator);
-    this.whitespace = isWhitespace;
-    this.indention = this.indention && isIndention;
-    this.openEnded = false;
+  #writeIndicator(indicator: string, needWhitespace: boolean, isWhitespace: boolean, isIndention: boolean): void {
+    if (needWhitespace && !this.#whitespace) this.#put(' ');
+    this.#writeAll(indicator);
+    this.#whitespace = isWhitespace;
+    this.#indention = this.#indention && isIndention;
+    this.#openEnded = false;
   }
 
-  private writeComment(comment: string): void {
+  #writeComment(comment: string): void {
     let breaks = false;
     let pound = false;
     for (const ch of comment) {
       const c = ch.codePointAt(0)!;
       if (isBreak(c)) {
-        this.writeBreak(ch);
+        this.#writeBreak(ch);
         breaks = true;
         pound = false;
       } else {
-        if (breaks) this.writeIndent();
+        if (breaks) this.#writeIndent();
         if (!pound) {
           if (ch !== '#') {
-            this.put('#');
-            this.put(' ');
+            this.#put('#');
+            this.#put(' ');
           }
           pound = true;
         }
-        this.put(ch);
-        this.indention = false;
+        this.#put(ch);
+        this.#indention = false;
         breaks = false;
       }
     }
-    if (!breaks) this.putBreak();
-    this.whitespace = true;
+    if (!breaks) this.#putBreak();
+    this.#whitespace = true;
   }
 
-  private processHeadComment(): void {
-    if (this.tailComment.length > 0) {
-      this.writeIndent();
-      this.writeComment(this.tailComment);
-      this.tailComment = '';
-      this.footIndent = Math.max(this.indent, 0);
+  #processHeadComment(): void {
+    if (this.#tailComment.length > 0) {
+      this.#writeIndent();
+      this.#writeComment(this.#tailComment);
+      this.#tailComment = '';
+      this.#footIndent = Math.max(this.#indent, 0);
     }
-    if (this.headComment.length === 0) return;
-    this.writeIndent();
-    this.writeComment(this.headComment);
-    this.headComment = '';
+    if (this.#headComment.length === 0) return;
+    this.#writeIndent();
+    this.#writeComment(this.#headComment);
+    this.#headComment = '';
   }
 
-  private processLineComment(linebreak = false): void {
-    if (this.lineComment.length === 0) {
-      if (linebreak) this.putBreak();
+  #processLineComment(linebreak = false): void {
+    if (this.#lineComment.length === 0) {
+      if (linebreak) this.#putBreak();
       return;
     }
-    if (!this.whitespace) this.put(' ');
-    this.writeComment(this.lineComment);
-    this.lineComment = '';
+    if (!this.#whitespace) this.#put(' ');
+    this.#writeComment(this.#lineComment);
+    this.#lineComment = '';
   }
 
-  private processFootComment(): void {
-    if (this.footComment.length === 0) return;
-    this.writeIndent();
-    this.writeComment(this.footComment);
-    this.footComment = '';
-    this.footIndent = Math.max(this.indent, 0);
+  #processFootComment(): void {
+    if (this.#footComment.length === 0) return;
+    this.#writeIndent();
+    this.#writeComment(this.#footComment);
+    this.#footComment = '';
+    this.#footIndent = Math.max(this.#indent, 0);
   }
 
   // ---- analysis
 
-  private analyzeEvent(e: Event): void {
-    this.anchorData = { anchor: '', alias: false };
-    this.tagData = { handle: '', suffix: '' };
-    this.scalarData.value = '';
-    if (e.head.length > 0) this.headComment = e.head;
-    if (e.line.length > 0) this.lineComment = e.line;
-    if (e.foot.length > 0) this.footComment = e.foot;
-    if (e.tail.length > 0) this.tailComment = e.tail;
+  #analyzeEvent(e: Event): void {
+    this.#anchor = '';
+    this.#alias = false;
+    this.#tagHandle = '';
+    this.#tagSuffix = '';
+    this.#scalarValue = '';
+    if (e.head.length > 0) this.#headComment = e.head;
+    if (e.line.length > 0) this.#lineComment = e.line;
+    if (e.foot.length > 0) this.#footComment = e.foot;
+    if (e.tail.length > 0) this.#tailComment = e.tail;
     switch (e.type) {
-      case 'ALIAS':
-        this.anchorData = { anchor: e.anchor, alias: true };
+      case EventType.ALIAS:
+        this.#anchor = e.anchor;
+        this.#alias = true;
         break;
-      case 'SCALAR':
-        if (e.anchor) this.anchorData = { anchor: e.anchor, alias: false };
-        if (e.tag.length > 0 && !e.implicit && !e.quotedImplicit) this.analyzeTag(e.tag);
-        Object.assign(this.scalarData, analyzeScalar(e.value), { value: e.value });
+      case EventType.SCALAR:
+        this.#anchor = e.anchor;
+        if (e.tag.length > 0 && !e.implicit) this.#analyzeTag(e.tag);
+        this.#scalarAnalysis = analyzeScalar(e.value);
+        this.#scalarValue = e.value;
         break;
-      case 'SEQUENCE_START':
-      case 'MAPPING_START':
-        if (e.anchor) this.anchorData = { anchor: e.anchor, alias: false };
-        if (e.tag.length > 0 && !e.implicit) this.analyzeTag(e.tag);
+      case EventType.SEQUENCE_START:
+      case EventType.MAPPING_START:
+        this.#anchor = e.anchor;
+        if (e.tag.length > 0 && !e.implicit) this.#analyzeTag(e.tag);
         break;
       default:
         break;
     }
   }
 
-  private analyzeTag(tag: string): void {
+  #analyzeTag(tag: string): void {
     // go-yaml's default tag directives: "!" → "!", "!!" → "tag:yaml.org,2002:".
     if (tag.startsWith(LONG_TAG_PREFIX) && tag.length > LONG_TAG_PREFIX.length) {
-      this.tagData = { handle: '!!', suffix: tag.slice(LONG_TAG_PREFIX.length) };
+      this.#tagHandle = '!!';
+      this.#tagSuffix = tag.slice(LONG_TAG_PREFIX.length);
     } else if (tag.startsWith('!')) {
-      this.tagData = { handle: '!', suffix: tag.slice(1) };
+      this.#tagHandle = '!';
+      this.#tagSuffix = tag.slice(1);
     } else {
-      this.tagData = { handle: '', suffix: tag };
+      this.#tagSuffix = tag;
     }
   }
 
   // ---- state machine
 
-  private stateMachine(e: Event): void {
-    switch (this.state) {
-      case 'STREAM_START':
-        return this.emitStreamStart(e);
-      case 'FIRST_DOCUMENT_START':
-        return this.emitDocumentStart(e, true);
-      case 'DOCUMENT_START':
-        return this.emitDocumentStart(e, false);
-      case 'DOCUMENT_CONTENT':
-        return this.emitDocumentContent(e);
-      case 'DOCUMENT_END':
-        return this.emitDocumentEnd(e);
-      case 'FLOW_SEQUENCE_FIRST_ITEM':
-        return this.emitFlowSequenceItem(e, true, false);
-      case 'FLOW_SEQUENCE_TRAIL_ITEM':
-        return this.emitFlowSequenceItem(e, false, true);
-      case 'FLOW_SEQUENCE_ITEM':
-        return this.emitFlowSequenceItem(e, false, false);
-      case 'FLOW_MAPPING_FIRST_KEY':
-        return this.emitFlowMappingKey(e, true, false);
-      case 'FLOW_MAPPING_TRAIL_KEY':
-        return this.emitFlowMappingKey(e, false, true);
-      case 'FLOW_MAPPING_KEY':
-        return this.emitFlowMappingKey(e, false, false);
-      case 'FLOW_MAPPING_SIMPLE_VALUE':
-        return this.emitFlowMappingValue(e, true);
-      case 'FLOW_MAPPING_VALUE':
-        return this.emitFlowMappingValue(e, false);
-      case 'BLOCK_SEQUENCE_FIRST_ITEM':
-        return this.emitBlockSequenceItem(e, true);
-      case 'BLOCK_SEQUENCE_ITEM':
-        return this.emitBlockSequenceItem(e, false);
-      case 'BLOCK_MAPPING_FIRST_KEY':
-        return this.emitBlockMappingKey(e, true);
-      case 'BLOCK_MAPPING_KEY':
-        return this.emitBlockMappingKey(e, false);
-      case 'BLOCK_MAPPING_SIMPLE_VALUE':
-        return this.emitBlockMappingValue(e, true);
-      case 'BLOCK_MAPPING_VALUE':
-        return this.emitBlockMappingValue(e, false);
-      case 'END':
+  #stateMachine(e: Event): void {
+    switch (this.#state) {
+      case State.STREAM_START:
+        return this.#emitStreamStart(e);
+      case State.FIRST_DOCUMENT_START:
+        return this.#emitDocumentStart(e, true);
+      case State.DOCUMENT_START:
+        return this.#emitDocumentStart(e, false);
+      case State.DOCUMENT_CONTENT:
+        return this.#emitDocumentContent(e);
+      case State.DOCUMENT_END:
+        return this.#emitDocumentEnd(e);
+      case State.FLOW_SEQUENCE_FIRST_ITEM:
+        return this.#emitFlowSequenceItem(e, true, false);
+      case State.FLOW_SEQUENCE_TRAIL_ITEM:
+        return this.#emitFlowSequenceItem(e, false, true);
+      case State.FLOW_SEQUENCE_ITEM:
+        return this.#emitFlowSequenceItem(e, false, false);
+      case State.FLOW_MAPPING_FIRST_KEY:
+        return this.#emitFlowMappingKey(e, true, false);
+      case State.FLOW_MAPPING_TRAIL_KEY:
+        return this.#emitFlowMappingKey(e, false, true);
+      case State.FLOW_MAPPING_KEY:
+        return this.#emitFlowMappingKey(e, false, false);
+      case State.FLOW_MAPPING_SIMPLE_VALUE:
+        return this.#emitFlowMappingValue(e, true);
+      case State.FLOW_MAPPING_VALUE:
+        return this.#emitFlowMappingValue(e, false);
+      case State.BLOCK_SEQUENCE_FIRST_ITEM:
+        return this.#emitBlockSequenceItem(e, true);
+      case State.BLOCK_SEQUENCE_ITEM:
+        return this.#emitBlockSequenceItem(e, false);
+      case State.BLOCK_MAPPING_FIRST_KEY:
+        return this.#emitBlockMappingKey(e, true);
+      case State.BLOCK_MAPPING_KEY:
+        return this.#emitBlockMappingKey(e, false);
+      case State.BLOCK_MAPPING_SIMPLE_VALUE:
+        return this.#emitBlockMappingValue(e, true);
+      case State.BLOCK_MAPPING_VALUE:
+        return this.#emitBlockMappingValue(e, false);
+      case State.END:
         throw new EmitterError('expected nothing after STREAM-END');
     }
   }
 
-  private emitStreamStart(e: Event): void {
-    if (e.type !== 'STREAM_START') throw new EmitterError('expected STREAM-START');
+  #emitStreamStart(e: Event): void {
+    if (e.type !== EventType.STREAM_START) throw new EmitterError('expected STREAM-START');
     // go-yaml clamps the indent to 2..9 (anything else becomes 2).
-    if (this.bestIndent < 2 || this.bestIndent > 9) this.bestIndent = 2;
-    this.indent = -1;
-    this.column = 0;
-    this.whitespace = true;
-    this.indention = true;
-    this.footIndent = -1;
-    this.state = 'FIRST_DOCUMENT_START';
+    if (this.#bestIndent < 2 || this.#bestIndent > 9) this.#bestIndent = 2;
+    this.#indent = -1;
+    this.#column = 0;
+    this.#whitespace = true;
+    this.#indention = true;
+    this.#footIndent = -1;
+    this.#state = State.FIRST_DOCUMENT_START;
   }
 
-  private emitDocumentStart(e: Event, first: boolean): void {
-    if (e.type === 'DOCUMENT_START') {
+  #emitDocumentStart(e: Event, first: boolean): void {
+    if (e.type === EventType.DOCUMENT_START) {
       const implicit = e.implicit && first;
       if (!implicit) {
-        this.writeIndent();
-        this.writeIndicator('---', true, false, false);
-        this.writeIndent();
+        this.#writeIndent();
+        this.#writeIndicator('---', true, false, false);
+        this.#writeIndent();
       }
-      if (this.headComment.length > 0) {
-        this.processHeadComment();
-        this.putBreak();
+      if (this.#headComment.length > 0) {
+        this.#processHeadComment();
+        this.#putBreak();
       }
-      this.state = 'DOCUMENT_CONTENT';
+      this.#state = State.DOCUMENT_CONTENT;
       return;
     }
-    if (e.type === 'STREAM_END') {
-      if (this.openEnded) {
-        this.writeIndicator('...', true, false, false);
-        this.writeIndent();
+    if (e.type === EventType.STREAM_END) {
+      if (this.#openEnded) {
+        this.#writeIndicator('...', true, false, false);
+        this.#writeIndent();
       }
-      this.state = 'END';
+      this.#state = State.END;
       return;
     }
     throw new EmitterError('expected DOCUMENT-START or STREAM-END');
   }
 
-  private emitDocumentContent(e: Event): void {
-    this.states.push('DOCUMENT_END');
-    this.processHeadComment();
-    this.emitNode(e, true, false, false, false);
-    this.processLineComment();
-    this.processFootComment();
+  #emitDocumentContent(e: Event): void {
+    this.#states.push(State.DOCUMENT_END);
+    this.#processHeadComment();
+    this.#emitNode(e, true, false);
+    this.#processLineComment();
+    this.#processFootComment();
   }
 
-  private emitDocumentEnd(e: Event): void {
-    if (e.type !== 'DOCUMENT_END') throw new EmitterError('expected DOCUMENT-END');
+  #emitDocumentEnd(e: Event): void {
+    if (e.type !== EventType.DOCUMENT_END) throw new EmitterError('expected DOCUMENT-END');
     // go-yaml forces a separation before a document foot comment.
-    this.footIndent = 0;
-    this.processFootComment();
-    this.footIndent = -1;
-    this.writeIndent();
+    this.#footIndent = 0;
+    this.#processFootComment();
+    this.#footIndent = -1;
+    this.#writeIndent();
     if (!e.implicit) {
-      this.writeIndicator('...', true, false, false);
-      this.writeIndent();
+      this.#writeIndicator('...', true, false, false);
+      this.#writeIndent();
     }
-    this.state = 'DOCUMENT_START';
+    this.#state = State.DOCUMENT_START;
   }
 
-  private emitFlowSequenceItem(e: Event, first: boolean, trail: boolean): void {
+  #emitFlowSequenceItem(e: Event, first: boolean, trail: boolean): void {
     if (first) {
-      this.writeIndicator('[', true, true, false);
-      this.increaseIndent(true, false);
-      this.flowLevel++;
+      this.#writeIndicator('[', true, true, false);
+      this.#increaseIndent(true, false);
+      this.#flowLevel++;
     }
-    if (e.type === 'SEQUENCE_END') {
-      this.flowLevel--;
-      this.popIndent();
-      if (this.column === 0) this.writeIndent();
-      this.writeIndicator(']', false, false, false);
-      this.processLineComment();
-      this.processFootComment();
-      this.popState();
+    if (e.type === EventType.SEQUENCE_END) {
+      this.#flowLevel--;
+      this.#popIndent();
+      if (this.#column === 0) this.#writeIndent();
+      this.#writeIndicator(']', false, false, false);
+      this.#processLineComment();
+      this.#processFootComment();
+      this.#popState();
       return;
     }
-    if (!first && !trail) this.writeIndicator(',', false, false, false);
-    this.processHeadComment();
-    if (this.column === 0) this.writeIndent();
-    if (this.column > this.bestWidth) this.writeIndent();
-    const hasComments = this.lineComment.length + this.footComment.length + this.tailComment.length > 0;
-    this.states.push(hasComments ? 'FLOW_SEQUENCE_TRAIL_ITEM' : 'FLOW_SEQUENCE_ITEM');
-    this.emitNode(e, false, true, false, false);
-    if (this.lineComment.length + this.footComment.length + this.tailComment.length > 0) {
-      this.writeIndicator(',', false, false, false);
+    if (!first && !trail) this.#writeIndicator(',', false, false, false);
+    this.#processHeadComment();
+    if (this.#column === 0) this.#writeIndent();
+    const hasComments = this.#lineComment.length + this.#footComment.length + this.#tailComment.length > 0;
+    this.#states.push(hasComments ? State.FLOW_SEQUENCE_TRAIL_ITEM : State.FLOW_SEQUENCE_ITEM);
+    this.#emitNode(e, false, false);
+    if (this.#lineComment.length + this.#footComment.length + this.#tailComment.length > 0) {
+      this.#writeIndicator(',', false, false, false);
     }
-    this.processLineComment();
-    this.processFootComment();
+    this.#processLineComment();
+    this.#processFootComment();
   }
 
-  private emitFlowMappingKey(e: Event, first: boolean, trail: boolean): void {
+  #emitFlowMappingKey(e: Event, first: boolean, trail: boolean): void {
     if (first) {
-      this.writeIndicator('{', true, true, false);
-      this.increaseIndent(true, false);
-      this.flowLevel++;
+      this.#writeIndicator('{', true, true, false);
+      this.#increaseIndent(true, false);
+      this.#flowLevel++;
     }
-    if (e.type === 'MAPPING_END') {
-      if (this.headComment.length + this.footComment.length + this.tailComment.length > 0 && !first && !trail) {
-        this.writeIndicator(',', false, false, false);
+    if (e.type === EventType.MAPPING_END) {
+      if (this.#headComment.length + this.#footComment.length + this.#tailComment.length > 0 && !first && !trail) {
+        this.#writeIndicator(',', false, false, false);
       }
-      this.processHeadComment();
-      this.flowLevel--;
-      this.popIndent();
-      this.writeIndicator('}', false, false, false);
-      this.processLineComment();
-      this.processFootComment();
-      this.popState();
+      this.#processHeadComment();
+      this.#flowLevel--;
+      this.#popIndent();
+      this.#writeIndicator('}', false, false, false);
+      this.#processLineComment();
+      this.#processFootComment();
+      this.#popState();
       return;
     }
-    if (!first && !trail) this.writeIndicator(',', false, false, false);
-    this.processHeadComment();
-    if (this.column === 0) this.writeIndent();
-    if (this.column > this.bestWidth) this.writeIndent();
-    if (this.checkSimpleKey()) {
-      this.states.push('FLOW_MAPPING_SIMPLE_VALUE');
-      this.emitNode(e, false, false, true, true);
+    if (!first && !trail) this.#writeIndicator(',', false, false, false);
+    this.#processHeadComment();
+    if (this.#column === 0) this.#writeIndent();
+    if (this.#checkSimpleKey()) {
+      this.#states.push(State.FLOW_MAPPING_SIMPLE_VALUE);
+      this.#emitNode(e, false, true);
       return;
     }
-    this.writeIndicator('?', true, false, false);
-    this.states.push('FLOW_MAPPING_VALUE');
-    this.emitNode(e, false, false, true, false);
+    this.#writeIndicator('?', true, false, false);
+    this.#states.push(State.FLOW_MAPPING_VALUE);
+    this.#emitNode(e, false, false);
   }
 
-  private emitFlowMappingValue(e: Event, simple: boolean): void {
+  #emitFlowMappingValue(e: Event, simple: boolean): void {
     if (simple) {
-      this.writeIndicator(':', false, false, false);
+      this.#writeIndicator(':', false, false, false);
     } else {
-      if (this.column > this.bestWidth) this.writeIndent();
-      this.writeIndicator(':', true, false, false);
+        this.#writeIndicator(':', true, false, false);
     }
-    const hasComments = this.lineComment.length + this.footComment.length + this.tailComment.length > 0;
-    this.states.push(hasComments ? 'FLOW_MAPPING_TRAIL_KEY' : 'FLOW_MAPPING_KEY');
-    this.emitNode(e, false, false, true, false);
-    if (this.lineComment.length + this.footComment.length + this.tailComment.length > 0) {
-      this.writeIndicator(',', false, false, false);
+    const hasComments = this.#lineComment.length + this.#footComment.length + this.#tailComment.length > 0;
+    this.#states.push(hasComments ? State.FLOW_MAPPING_TRAIL_KEY : State.FLOW_MAPPING_KEY);
+    this.#emitNode(e, false, false);
+    if (this.#lineComment.length + this.#footComment.length + this.#tailComment.length > 0) {
+      this.#writeIndicator(',', false, false, false);
     }
-    this.processLineComment();
-    this.processFootComment();
+    this.#processLineComment();
+    this.#processFootComment();
   }
 
-  private emitBlockSequenceItem(e: Event, first: boolean): void {
-    if (first) this.increaseIndent(false, false);
-    if (e.type === 'SEQUENCE_END') {
-      this.popIndent();
-      this.popState();
+  #emitBlockSequenceItem(e: Event, first: boolean): void {
+    if (first) this.#increaseIndent(false, false);
+    if (e.type === EventType.SEQUENCE_END) {
+      this.#popIndent();
+      this.#popState();
       return;
     }
-    this.processHeadComment();
-    this.writeIndent();
-    this.writeIndicator('-', true, false, true);
-    this.states.push('BLOCK_SEQUENCE_ITEM');
-    this.emitNode(e, false, true, false, false);
-    this.processLineComment();
-    this.processFootComment();
+    this.#processHeadComment();
+    this.#writeIndent();
+    this.#writeIndicator('-', true, false, true);
+    this.#states.push(State.BLOCK_SEQUENCE_ITEM);
+    this.#emitNode(e, false, false);
+    this.#processLineComment();
+    this.#processFootComment();
   }
 
-  private emitBlockMappingKey(e: Event, first: boolean): void {
-    if (first) this.increaseIndent(false, false);
-    this.processHeadComment();
-    if (e.type === 'MAPPING_END') {
-      this.popIndent();
-      this.popState();
+  #emitBlockMappingKey(e: Event, first: boolean): void {
+    if (first) this.#increaseIndent(false, false);
+    this.#processHeadComment();
+    if (e.type === EventType.MAPPING_END) {
+      this.#popIndent();
+      this.#popState();
       return;
     }
-    this.writeIndent();
-    if (this.lineComment.length > 0) {
+    this.#writeIndent();
+    if (this.#lineComment.length > 0) {
       // go-yaml: a line comment on a key is kept aside and written with the value.
-      this.keyLineComment = this.lineComment;
-      this.lineComment = '';
+      this.#keyLineComment = this.#lineComment;
+      this.#lineComment = '';
     }
-    if (this.checkSimpleKey()) {
-      this.states.push('BLOCK_MAPPING_SIMPLE_VALUE');
-      this.emitNode(e, false, false, true, true);
+    if (this.#checkSimpleKey()) {
+      this.#states.push(State.BLOCK_MAPPING_SIMPLE_VALUE);
+      this.#emitNode(e, false, true);
       return;
     }
-    this.writeIndicator('?', true, false, true);
-    this.states.push('BLOCK_MAPPING_VALUE');
-    this.emitNode(e, false, false, true, false);
+    this.#writeIndicator('?', true, false, true);
+    this.#states.push(State.BLOCK_MAPPING_VALUE);
+    this.#emitNode(e, false, false);
   }
 
-  private emitBlockMappingValue(e: Event, simple: boolean): void {
+  #emitBlockMappingValue(e: Event, simple: boolean): void {
     if (simple) {
-      this.writeIndicator(':', false, false, false);
+      this.#writeIndicator(':', false, false, false);
     } else {
-      this.writeIndent();
-      this.writeIndicator(':', true, false, true);
+      this.#writeIndent();
+      this.#writeIndicator(':', true, false, true);
     }
-    if (this.keyLineComment.length > 0) {
-      if (e.type === 'SCALAR') {
-        if (this.lineComment.length === 0) {
-          this.lineComment = this.keyLineComment;
-          this.keyLineComment = '';
+    if (this.#keyLineComment.length > 0) {
+      if (e.type === EventType.SCALAR) {
+        if (this.#lineComment.length === 0) {
+          this.#lineComment = this.#keyLineComment;
+          this.#keyLineComment = '';
         }
-      } else if (!e.flow && (e.type === 'MAPPING_START' || e.type === 'SEQUENCE_START')) {
-        const saved = this.lineComment;
-        this.lineComment = this.keyLineComment;
-        this.processLineComment();
-        this.keyLineComment = this.lineComment;
-        this.lineComment = saved;
+      } else if (!e.flow && (e.type === EventType.MAPPING_START || e.type === EventType.SEQUENCE_START)) {
+        const saved = this.#lineComment;
+        this.#lineComment = this.#keyLineComment;
+        this.#processLineComment();
+        this.#keyLineComment = this.#lineComment;
+        this.#lineComment = saved;
       }
     }
-    this.states.push('BLOCK_MAPPING_KEY');
-    this.emitNode(e, false, false, true, false);
-    this.processLineComment();
-    this.processFootComment();
+    this.#states.push(State.BLOCK_MAPPING_KEY);
+    this.#emitNode(e, false, false);
+    this.#processLineComment();
+    this.#processFootComment();
   }
 
-  private emitNode(e: Event, root: boolean, sequence: boolean, mapping: boolean, simpleKey: boolean): void {
-    this.rootContext = root;
-    void sequence;
-    void mapping;
-    this.simpleKeyContext = simpleKey;
+  /** libyaml `yaml_emitter_emit_node`, without its sequence and mapping context flags (which it only records). */
+  #emitNode(e: Event, root: boolean, simpleKey: boolean): void {
+    this.#rootContext = root;
+    this.#simpleKeyContext = simpleKey;
     switch (e.type) {
-      case 'ALIAS':
-        this.processAnchor();
-        this.popState();
+      case EventType.ALIAS:
+        this.#processAnchor();
+        this.#popState();
         return;
-      case 'SCALAR':
-        return this.emitScalar(e);
-      case 'SEQUENCE_START':
-        this.processAnchor();
-        this.processTag();
-        this.state =
-          this.flowLevel > 0 || e.flow || this.checkEmpty('SEQUENCE_START', 'SEQUENCE_END')
-            ? 'FLOW_SEQUENCE_FIRST_ITEM'
-            : 'BLOCK_SEQUENCE_FIRST_ITEM';
+      case EventType.SCALAR:
+        return this.#emitScalar(e);
+      case EventType.SEQUENCE_START:
+        this.#processAnchor();
+        this.#processTag();
+        this.#state =
+          this.#flowLevel > 0 || e.flow || this.#checkEmpty(EventType.SEQUENCE_START, EventType.SEQUENCE_END)
+            ? State.FLOW_SEQUENCE_FIRST_ITEM
+            : State.BLOCK_SEQUENCE_FIRST_ITEM;
         return;
-      case 'MAPPING_START':
-        this.processAnchor();
-        this.processTag();
-        this.state =
-          this.flowLevel > 0 || e.flow || this.checkEmpty('MAPPING_START', 'MAPPING_END')
-            ? 'FLOW_MAPPING_FIRST_KEY'
-            : 'BLOCK_MAPPING_FIRST_KEY';
+      case EventType.MAPPING_START:
+        this.#processAnchor();
+        this.#processTag();
+        this.#state =
+          this.#flowLevel > 0 || e.flow || this.#checkEmpty(EventType.MAPPING_START, EventType.MAPPING_END)
+            ? State.FLOW_MAPPING_FIRST_KEY
+            : State.BLOCK_MAPPING_FIRST_KEY;
         return;
       default:
         throw new EmitterError('expected SCALAR, SEQUENCE-START, MAPPING-START, or ALIAS');
     }
   }
 
-  private checkEmpty(start: EventType, end: EventType): boolean {
-    if (this.events.length - this.head < 2) return false;
-    return this.events[this.head]!.type === start && this.events[this.head + 1]!.type === end;
+  #checkEmpty(start: EventType, end: EventType): boolean {
+    if (this.#events.length - this.#head < 2) return false;
+    return this.#events[this.#head]!.type === start && this.#events[this.#head + 1]!.type === end;
   }
 
-  private checkSimpleKey(): boolean {
-    const e = this.events[this.head]!;
+  #checkSimpleKey(): boolean {
+    const e = this.#events[this.#head]!;
     let length = 0;
     switch (e.type) {
-      case 'ALIAS':
-        length += utf8Length(this.anchorData.anchor);
+      case EventType.ALIAS:
+        length += utf8Length(this.#anchor);
         break;
-      case 'SCALAR':
-        if (this.scalarData.multiline) return false;
+      case EventType.SCALAR:
+        if (this.#scalarAnalysis.multiline) return false;
         length +=
-          utf8Length(this.anchorData.anchor) +
-          utf8Length(this.tagData.handle) +
-          utf8Length(this.tagData.suffix) +
-          utf8Length(this.scalarData.value);
+          utf8Length(this.#anchor) +
+          utf8Length(this.#tagHandle) +
+          utf8Length(this.#tagSuffix) +
+          utf8Length(this.#scalarValue);
         break;
-      case 'SEQUENCE_START':
-        if (!this.checkEmpty('SEQUENCE_START', 'SEQUENCE_END')) return false;
-        length += utf8Length(this.anchorData.anchor) + utf8Length(this.tagData.handle) + utf8Length(this.tagData.suffix);
+      case EventType.SEQUENCE_START:
+        if (!this.#checkEmpty(EventType.SEQUENCE_START, EventType.SEQUENCE_END)) return false;
+        length += utf8Length(this.#anchor) + utf8Length(this.#tagHandle) + utf8Length(this.#tagSuffix);
         break;
-      case 'MAPPING_START':
-        if (!this.checkEmpty('MAPPING_START', 'MAPPING_END')) return false;
-        length += utf8Length(this.anchorData.anchor) + utf8Length(this.tagData.handle) + utf8Length(this.tagData.suffix);
+      case EventType.MAPPING_START:
+        if (!this.#checkEmpty(EventType.MAPPING_START, EventType.MAPPING_END)) return false;
+        length += utf8Length(this.#anchor) + utf8Length(this.#tagHandle) + utf8Length(this.#tagSuffix);
         break;
       default:
         return false;
@@ -835,202 +829,181 @@ class Emitter {
     return length <= 128;
   }
 
-  private emitScalar(e: Event): void {
-    this.selectScalarStyle(e);
-    this.processAnchor();
-    this.processTag();
-    this.increaseIndent(true, false);
-    this.processScalar();
-    this.popIndent();
-    this.popState();
+  #emitScalar(e: Event): void {
+    this.#selectScalarStyle(e);
+    this.#processAnchor();
+    this.#processTag();
+    this.#increaseIndent(true, false);
+    this.#processScalar();
+    this.#popIndent();
+    this.#popState();
   }
 
-  private selectScalarStyle(e: Event): void {
-    const noTag = this.tagData.handle.length === 0 && this.tagData.suffix.length === 0;
-    if (noTag && !e.implicit && !e.quotedImplicit) throw new EmitterError('neither tag nor implicit flags are specified');
+  #selectScalarStyle(e: Event): void {
+    const noTag = this.#tagHandle.length === 0 && this.#tagSuffix.length === 0;
+    // With both implicit flags alike, libyaml's later checks of a missing tag
+    // with one flag unset (plain → single quotes, a `!` tag) never apply.
+    if (noTag && !e.implicit) throw new EmitterError('neither tag nor implicit flags are specified');
     let style = e.scalarStyle;
-    if (this.simpleKeyContext && this.scalarData.multiline) style = ScalarStyle.Double;
+    if (this.#simpleKeyContext && this.#scalarAnalysis.multiline) style = ScalarStyle.Double;
     if (style === ScalarStyle.Plain) {
-      if ((this.flowLevel > 0 && !this.scalarData.flowPlainAllowed) || (this.flowLevel === 0 && !this.scalarData.blockPlainAllowed)) {
+      if ((this.#flowLevel > 0 && !this.#scalarAnalysis.flowPlainAllowed) || (this.#flowLevel === 0 && !this.#scalarAnalysis.blockPlainAllowed)) {
         style = ScalarStyle.Single;
       }
-      if (this.scalarData.value.length === 0 && (this.flowLevel > 0 || this.simpleKeyContext)) style = ScalarStyle.Single;
-      if (noTag && !e.implicit) style = ScalarStyle.Single;
+      if (this.#scalarValue.length === 0 && (this.#flowLevel > 0 || this.#simpleKeyContext)) style = ScalarStyle.Single;
     }
-    if (style === ScalarStyle.Single && !this.scalarData.singleQuotedAllowed) style = ScalarStyle.Double;
+    if (style === ScalarStyle.Single && !this.#scalarAnalysis.singleQuotedAllowed) style = ScalarStyle.Double;
     if (style === ScalarStyle.Literal || style === ScalarStyle.Folded) {
-      if (!this.scalarData.blockAllowed || this.flowLevel > 0 || this.simpleKeyContext) style = ScalarStyle.Double;
+      if (!this.#scalarAnalysis.blockAllowed || this.#flowLevel > 0 || this.#simpleKeyContext) style = ScalarStyle.Double;
     }
-    if (noTag && !e.quotedImplicit && style !== ScalarStyle.Plain) this.tagData = { handle: '!', suffix: '' };
-    this.scalarData.style = style;
+    this.#scalarStyle = style;
   }
 
-  private processAnchor(): void {
-    if (!this.anchorData.anchor) return;
-    this.writeIndicator(this.anchorData.alias ? '*' : '&', true, false, false);
-    this.writeAll(this.anchorData.anchor);
-    this.whitespace = false;
-    this.indention = false;
+  #processAnchor(): void {
+    if (!this.#anchor) return;
+    this.#writeIndicator(this.#alias ? '*' : '&', true, false, false);
+    this.#writeAll(this.#anchor);
+    this.#whitespace = false;
+    this.#indention = false;
   }
 
-  private processTag(): void {
-    const { handle, suffix } = this.tagData;
+  #processTag(): void {
+    const handle = this.#tagHandle;
+    const suffix = this.#tagSuffix;
     if (handle.length === 0 && suffix.length === 0) return;
     if (handle.length > 0) {
-      if (!this.whitespace) this.put(' ');
-      this.writeAll(handle);
-      this.whitespace = false;
-      this.indention = false;
-      if (suffix.length > 0) this.writeTagContent(suffix);
+      if (!this.#whitespace) this.#put(' ');
+      this.#writeAll(handle);
+      this.#whitespace = false;
+      this.#indention = false;
+      if (suffix.length > 0) this.#writeTagContent(suffix);
     } else {
-      this.writeIndicator('!<', true, false, false);
-      this.writeTagContent(suffix);
-      this.writeIndicator('>', false, false, false);
+      this.#writeIndicator('!<', true, false, false);
+      this.#writeTagContent(suffix);
+      this.#writeIndicator('>', false, false, false);
     }
   }
 
-  private writeTagContent(value: string): void {
+  #writeTagContent(value: string): void {
     for (const ch of value) {
       if (/[0-9A-Za-z_\-;/?:@&=+$,.~*'()[\]]/.test(ch)) {
-        this.put(ch);
+        this.#put(ch);
       } else {
         for (const b of new TextEncoder().encode(ch)) {
-          this.put('%');
-          this.put(b.toString(16).toUpperCase().padStart(2, '0'));
+          this.#put('%');
+          this.#put(b.toString(16).toUpperCase().padStart(2, '0'));
         }
       }
     }
-    this.whitespace = false;
-    this.indention = false;
+    this.#whitespace = false;
+    this.#indention = false;
   }
 
-  private processScalar(): void {
-    const v = this.scalarData.value;
-    switch (this.scalarData.style) {
+  #processScalar(): void {
+    const v = this.#scalarValue;
+    switch (this.#scalarStyle) {
       case ScalarStyle.Plain:
-        return this.writePlainScalar(v, !this.simpleKeyContext);
+        return this.#writePlainScalar(v);
       case ScalarStyle.Single:
-        return this.writeSingleQuotedScalar(v);
+        return this.#writeSingleQuotedScalar(v);
       case ScalarStyle.Double:
-        return this.writeDoubleQuotedScalar(v);
+        return this.#writeDoubleQuotedScalar(v);
       case ScalarStyle.Literal:
-        return this.writeLiteralScalar(v);
+        return this.#writeLiteralScalar(v);
       case ScalarStyle.Folded:
-        return this.writeFoldedScalar(v);
+        return this.#writeFoldedScalar(v);
     }
   }
 
-  private writePlainScalar(value: string, allowBreaks: boolean): void {
-    if (value.length > 0 && !this.whitespace) this.put(' ');
-    let spaces = false;
-    let breaks = false;
-    const v = [...value];
-    for (let i = 0; i < v.length; i++) {
-      const ch = v[i]!;
-      const c = ch.codePointAt(0)!;
-      if (isSpace(c)) {
-        if (allowBreaks && !spaces && this.column > this.bestWidth && !isSpace(v[i + 1]?.codePointAt(0))) {
-          this.writeIndent();
-        } else {
-          this.put(ch);
-        }
-        spaces = true;
-      } else if (isBreak(c)) {
-        if (!breaks && ch === '\n') this.putBreak();
-        this.writeBreak(ch);
-        breaks = true;
-      } else {
-        if (breaks) this.writeIndent();
-        this.put(ch);
-        this.indention = false;
-        spaces = false;
-        breaks = false;
-      }
-    }
-    if (value.length > 0) this.whitespace = false;
-    this.indention = false;
-    if (this.rootContext) this.openEnded = true;
-  }
-
-  private writeSingleQuotedScalar(value: string): void {
-    this.writeIndicator("'", true, false, false);
+  #writePlainScalar(value: string): void {
+    if (value.length > 0 && !this.#whitespace) this.#put(' ');
     let breaks = false;
     for (const ch of value) {
       const c = ch.codePointAt(0)!;
       if (isSpace(c)) {
         // Width is unlimited, so spaces never fold.
-        this.put(ch);
+        this.#put(ch);
       } else if (isBreak(c)) {
-        if (!breaks && ch === '\n') this.putBreak();
-        this.writeBreak(ch);
+        if (!breaks && ch === '\n') this.#putBreak();
+        this.#writeBreak(ch);
         breaks = true;
       } else {
-        if (breaks) this.writeIndent();
-        if (ch === "'") this.put("'");
-        this.put(ch);
-        this.indention = false;
+        if (breaks) this.#writeIndent();
+        this.#put(ch);
+        this.#indention = false;
         breaks = false;
       }
     }
-    this.writeIndicator("'", false, false, false);
-    this.whitespace = false;
-    this.indention = false;
+    if (value.length > 0) this.#whitespace = false;
+    this.#indention = false;
+    if (this.#rootContext) this.#openEnded = true;
   }
 
-  private writeDoubleQuotedScalar(value: string): void {
-    this.writeIndicator('"', true, false, false);
+  #writeSingleQuotedScalar(value: string): void {
+    this.#writeIndicator("'", true, false, false);
+    let breaks = false;
+    for (const ch of value) {
+      const c = ch.codePointAt(0)!;
+      if (isSpace(c)) {
+        // Width is unlimited, so spaces never fold.
+        this.#put(ch);
+      } else if (isBreak(c)) {
+        if (!breaks && ch === '\n') this.#putBreak();
+        this.#writeBreak(ch);
+        breaks = true;
+      } else {
+        if (breaks) this.#writeIndent();
+        if (ch === "'") this.#put("'");
+        this.#put(ch);
+        this.#indention = false;
+        breaks = false;
+      }
+    }
+    this.#writeIndicator("'", false, false, false);
+    this.#whitespace = false;
+    this.#indention = false;
+  }
+
+  #writeDoubleQuotedScalar(value: string): void {
+    this.#writeIndicator('"', true, false, false);
     // libyaml quirk: is_bom() looks at the start of the string, so a value
     // starting with U+FEFF has every character escaped.
     const bom = value.codePointAt(0) === 0xfeff;
     for (const ch of value) {
       const c = ch.codePointAt(0)!;
       if (!isPrintable(c) || bom || isBreak(c) || ch === '"' || ch === '\\') {
-        this.put('\\');
-        switch (c) {
-          case 0x00: this.put('0'); break;
-          case 0x07: this.put('a'); break;
-          case 0x08: this.put('b'); break;
-          case 0x09: this.put('t'); break;
-          case 0x0a: this.put('n'); break;
-          case 0x0b: this.put('v'); break;
-          case 0x0c: this.put('f'); break;
-          case 0x0d: this.put('r'); break;
-          case 0x1b: this.put('e'); break;
-          case 0x22: this.put('"'); break;
-          case 0x5c: this.put('\\'); break;
-          case 0x85: this.put('N'); break;
-          case 0xa0: this.put('_'); break;
-          case 0x2028: this.put('L'); break;
-          case 0x2029: this.put('P'); break;
-          default: {
-            let w: number;
-            if (c <= 0xff) {
-              this.put('x');
-              w = 2;
-            } else if (c <= 0xffff) {
-              this.put('u');
-              w = 4;
-            } else {
-              this.put('U');
-              w = 8;
-            }
-            this.writeAll(c.toString(16).toUpperCase().padStart(w, '0'));
+        this.#put('\\');
+        const k = SHORT_ESCAPES.indexOf(ch);
+        if (k >= 0) {
+          this.#put(SHORT_ESCAPE_LETTERS[k]!);
+        } else {
+          let w: number;
+          if (c <= 0xff) {
+            this.#put('x');
+            w = 2;
+          } else if (c <= 0xffff) {
+            this.#put('u');
+            w = 4;
+          } else {
+            this.#put('U');
+            w = 8;
           }
+          this.#writeAll(c.toString(16).toUpperCase().padStart(w, '0'));
         }
       } else {
         // Width is unlimited, so spaces never fold.
-        this.put(ch);
+        this.#put(ch);
       }
     }
-    this.writeIndicator('"', false, false, false);
-    this.whitespace = false;
-    this.indention = false;
+    this.#writeIndicator('"', false, false, false);
+    this.#whitespace = false;
+    this.#indention = false;
   }
 
-  private writeBlockScalarHints(value: string): void {
+  #writeBlockScalarHints(value: string): void {
     const v = codePoints(value);
-    if (isSpace(v[0]) || isBreak(v[0])) this.writeIndicator(String(this.bestIndent), false, false, false);
-    this.openEnded = false;
+    if (isSpace(v[0]) || isBreak(v[0])) this.#writeIndicator(String(this.#bestIndent), false, false, false);
+    this.#openEnded = false;
     let chomp = '';
     if (v.length === 0) {
       chomp = '-';
@@ -1039,39 +1012,39 @@ class Emitter {
       if (!isBreak(v[last])) chomp = '-';
       else if (last === 0) {
         chomp = '+';
-        this.openEnded = true;
+        this.#openEnded = true;
       } else if (isBreak(v[last - 1])) {
         chomp = '+';
-        this.openEnded = true;
+        this.#openEnded = true;
       }
     }
-    if (chomp) this.writeIndicator(chomp, false, false, false);
+    if (chomp) this.#writeIndicator(chomp, false, false, false);
   }
 
-  private writeLiteralScalar(value: string): void {
-    this.writeIndicator('|', true, false, false);
-    this.writeBlockScalarHints(value);
-    this.processLineComment(true);
-    this.whitespace = true;
+  #writeLiteralScalar(value: string): void {
+    this.#writeIndicator('|', true, false, false);
+    this.#writeBlockScalarHints(value);
+    this.#processLineComment(true);
+    this.#whitespace = true;
     let breaks = true;
     for (const ch of value) {
       if (isBreak(ch.codePointAt(0))) {
-        this.writeBreak(ch);
+        this.#writeBreak(ch);
         breaks = true;
       } else {
-        if (breaks) this.writeIndent();
-        this.put(ch);
-        this.indention = false;
+        if (breaks) this.#writeIndent();
+        this.#put(ch);
+        this.#indention = false;
         breaks = false;
       }
     }
   }
 
-  private writeFoldedScalar(value: string): void {
-    this.writeIndicator('>', true, false, false);
-    this.writeBlockScalarHints(value);
-    this.processLineComment(true);
-    this.whitespace = true;
+  #writeFoldedScalar(value: string): void {
+    this.#writeIndicator('>', true, false, false);
+    this.#writeBlockScalarHints(value);
+    this.#processLineComment(true);
+    this.#whitespace = true;
     let breaks = true;
     let leadingSpaces = true;
     const v = [...value];
@@ -1082,22 +1055,30 @@ class Emitter {
         if (!breaks && !leadingSpaces && ch === '\n') {
           let k = 0;
           while (isBreak(v[k]?.codePointAt(0))) k++;
-          if (!isBlankZ(v[k]?.codePointAt(0))) this.putBreak();
+          if (!isBlankZ(v[k]?.codePointAt(0))) this.#putBreak();
         }
-        this.writeBreak(ch);
+        this.#writeBreak(ch);
         breaks = true;
       } else {
         if (breaks) {
-          this.writeIndent();
+          this.#writeIndent();
           leadingSpaces = isBlank(c);
         }
-        this.put(ch);
-        this.indention = false;
+        this.#put(ch);
+        this.#indention = false;
         breaks = false;
       }
     }
   }
 }
+
+/**
+ * Characters a double-quoted scalar writes as `\` and one letter (libyaml
+ * `yaml_emitter_write_double_quoted_scalar`), and those letters; any other
+ * escaped character is written `\xXX`, `\uXXXX` or `\UXXXXXXXX`.
+ */
+const SHORT_ESCAPES = '\0\x07\b\t\n\x0b\f\r\x1b"\\\u0085\u00a0\u2028\u2029';
+const SHORT_ESCAPE_LETTERS = '0abtnvfre"\\N_LP';
 
 function utf8Length(s: string): number {
   let n = 0;
@@ -1137,13 +1118,13 @@ function nodeEvents(node: YamlNode, tail: string, out: Event[]): void {
   }
   switch (node.kind) {
     case 'document':
-      out.push(ev('DOCUMENT_START', { head: node.headComment }));
+      out.push(ev(EventType.DOCUMENT_START, { head: node.headComment }));
       for (const c of node.content) nodeEvents(c, '', out);
-      out.push(ev('DOCUMENT_END', { foot: node.footComment }));
+      out.push(ev(EventType.DOCUMENT_END, { foot: node.footComment }));
       return;
     case 'sequence':
       out.push(
-        ev('SEQUENCE_START', {
+        ev(EventType.SEQUENCE_START, {
           anchor: node.anchor,
           tag: longTag(tag),
           implicit: tag === '',
@@ -1152,11 +1133,11 @@ function nodeEvents(node: YamlNode, tail: string, out: Event[]): void {
         }),
       );
       for (const c of node.content) nodeEvents(c, '', out);
-      out.push(ev('SEQUENCE_END', { line: node.lineComment, foot: node.footComment }));
+      out.push(ev(EventType.SEQUENCE_END, { line: node.lineComment, foot: node.footComment }));
       return;
     case 'mapping': {
       out.push(
-        ev('MAPPING_START', {
+        ev(EventType.MAPPING_START, {
           anchor: node.anchor,
           tag: longTag(tag),
           implicit: tag === '',
@@ -1176,11 +1157,11 @@ function nodeEvents(node: YamlNode, tail: string, out: Event[]): void {
         t = foot;
         nodeEvents(node.content[i + 1]!, '', out);
       }
-      out.push(ev('MAPPING_END', { tail: t, line: node.lineComment, foot: node.footComment }));
+      out.push(ev(EventType.MAPPING_END, { tail: t, line: node.lineComment, foot: node.footComment }));
       return;
     }
     case 'alias':
-      out.push(ev('ALIAS', { anchor: node.value, head: node.headComment, line: node.lineComment, foot: node.footComment }));
+      out.push(ev(EventType.ALIAS, { anchor: node.value, head: node.headComment, line: node.lineComment, foot: node.footComment }));
       return;
     case 'scalar': {
       const value = node.value;
@@ -1191,12 +1172,11 @@ function nodeEvents(node: YamlNode, tail: string, out: Event[]): void {
       else if (forceQuoting) style = ScalarStyle.Double;
       const implicit = tag === '';
       out.push(
-        ev('SCALAR', {
+        ev(EventType.SCALAR, {
           anchor: node.anchor,
           tag: implicit ? '' : longTag(tag),
           value,
           implicit,
-          quotedImplicit: implicit,
           scalarStyle: style,
           head: node.headComment,
           line: node.lineComment,
@@ -1214,10 +1194,10 @@ function nodeEvents(node: YamlNode, tail: string, out: Event[]): void {
  * document node with {@link YamlEncoder.encode}, then {@link YamlEncoder.close}.
  */
 export class YamlEncoder {
-  private readonly emitter: Emitter;
+  readonly #emitter: Emitter;
   constructor(indent: number) {
-    this.emitter = new Emitter(indent);
-    this.emitter.emit(ev('STREAM_START'));
+    this.#emitter = new Emitter(indent);
+    this.#emitter.emit(ev(EventType.STREAM_START));
   }
   /** Encode one document (a `document` node, or any node wrapped in an implicit document). */
   encode(node: YamlNode): void {
@@ -1225,15 +1205,15 @@ export class YamlEncoder {
     if (node.kind === 'document') {
       nodeEvents(node, '', events);
     } else {
-      events.push(ev('DOCUMENT_START'));
+      events.push(ev(EventType.DOCUMENT_START));
       nodeEvents(node, '', events);
-      events.push(ev('DOCUMENT_END'));
+      events.push(ev(EventType.DOCUMENT_END));
     }
-    for (const e of events) this.emitter.emit(e);
+    for (const e of events) this.#emitter.emit(e);
   }
   /** Finish the stream and return the text. */
   close(): string {
-    this.emitter.finish();
-    return this.emitter.out;
+    this.#emitter.finish();
+    return this.#emitter.out;
   }
 }

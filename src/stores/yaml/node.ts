@@ -10,28 +10,50 @@
 /** Node kinds, as go-yaml v3's `yaml.Kind`. */
 export type NodeKind = 'document' | 'sequence' | 'mapping' | 'scalar' | 'alias';
 
-/** The events between go-yaml's parser and composer, and between its serializer and emitter. */
-export type EventType =
-  | 'STREAM_START'
-  | 'STREAM_END'
-  | 'DOCUMENT_START'
-  | 'DOCUMENT_END'
-  | 'ALIAS'
-  | 'SCALAR'
-  | 'SEQUENCE_START'
-  | 'SEQUENCE_END'
-  | 'MAPPING_START'
-  | 'MAPPING_END';
+/**
+ * The events between go-yaml's parser and composer, and between its
+ * serializer and emitter, named as libyaml's (`YAML_<NAME>_EVENT`). A `const
+ * enum`: bundlers inline the numbers, which keeps the browser bundle small.
+ */
+export const enum EventType {
+  STREAM_START,
+  STREAM_END,
+  DOCUMENT_START,
+  DOCUMENT_END,
+  ALIAS,
+  SCALAR,
+  SEQUENCE_START,
+  SEQUENCE_END,
+  MAPPING_START,
+  MAPPING_END,
+}
 
-/** Style flags, as go-yaml v3's `yaml.Style`. */
-export const Style = {
-  Tagged: 1,
-  DoubleQuoted: 2,
-  SingleQuoted: 4,
-  Literal: 8,
-  Folded: 16,
-  Flow: 32,
-} as const;
+/** The names of {@link EventType} members, for messages. */
+export const EVENT_NAMES: readonly string[] = [
+  'STREAM_START',
+  'STREAM_END',
+  'DOCUMENT_START',
+  'DOCUMENT_END',
+  'ALIAS',
+  'SCALAR',
+  'SEQUENCE_START',
+  'SEQUENCE_END',
+  'MAPPING_START',
+  'MAPPING_END',
+];
+
+/**
+ * Style flags, as go-yaml v3's `yaml.Style`. A `const enum` so that bundlers
+ * inline the numbers (member names would survive minification otherwise).
+ */
+export const enum Style {
+  Tagged = 1,
+  DoubleQuoted = 2,
+  SingleQuoted = 4,
+  Literal = 8,
+  Folded = 16,
+  Flow = 32,
+}
 
 /** A YAML node with the three comment slots go-yaml v3 keeps per node. */
 export interface YamlNode {

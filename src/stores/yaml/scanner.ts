@@ -16,6 +16,8 @@
  * @module
  */
 
+import { Style } from './node.js';
+
 /** A position, 0-based (as libyaml marks). */
 export interface Mark {
   index: number;
@@ -23,30 +25,33 @@ export interface Mark {
   column: number;
 }
 
-export type TokenType =
-  | 'STREAM_START'
-  | 'STREAM_END'
-  | 'VERSION_DIRECTIVE'
-  | 'TAG_DIRECTIVE'
-  | 'DOCUMENT_START'
-  | 'DOCUMENT_END'
-  | 'BLOCK_SEQUENCE_START'
-  | 'BLOCK_MAPPING_START'
-  | 'BLOCK_END'
-  | 'FLOW_SEQUENCE_START'
-  | 'FLOW_SEQUENCE_END'
-  | 'FLOW_MAPPING_START'
-  | 'FLOW_MAPPING_END'
-  | 'BLOCK_ENTRY'
-  | 'FLOW_ENTRY'
-  | 'KEY'
-  | 'VALUE'
-  | 'ALIAS'
-  | 'ANCHOR'
-  | 'TAG'
-  | 'SCALAR';
-
-export type ScalarKind = 'plain' | 'single' | 'double' | 'literal' | 'folded';
+/**
+ * Token types, named as libyaml's (`YAML_<NAME>_TOKEN`). A `const enum`:
+ * bundlers inline the numbers, which keeps the browser bundle small.
+ */
+export const enum TokenType {
+  STREAM_START,
+  STREAM_END,
+  VERSION_DIRECTIVE,
+  TAG_DIRECTIVE,
+  DOCUMENT_START,
+  DOCUMENT_END,
+  BLOCK_SEQUENCE_START,
+  BLOCK_MAPPING_START,
+  BLOCK_END,
+  FLOW_SEQUENCE_START,
+  FLOW_SEQUENCE_END,
+  FLOW_MAPPING_START,
+  FLOW_MAPPING_END,
+  BLOCK_ENTRY,
+  FLOW_ENTRY,
+  KEY,
+  VALUE,
+  ALIAS,
+  ANCHOR,
+  TAG,
+  SCALAR,
+}
 
 export interface Token {
   type: TokenType;
@@ -59,8 +64,12 @@ export interface Token {
   /** VERSION_DIRECTIVE: the version numbers. */
   major?: number;
   minor?: number;
-  scalarKind?: ScalarKind;
+  /** SCALAR: its style, as the flag go-yaml v3 sets on its node (0 for a plain scalar). */
+  style?: ScalarStyle;
 }
+
+/** A scalar's style as a token gives it: 0 (plain) or one of go-yaml's {@link Style} flags. */
+export type ScalarStyle = 0 | Style.SingleQuoted | Style.DoubleQuoted | Style.Literal | Style.Folded;
 
 /** A comment block as go-yaml's scanner queues it. */
 export interface CommentBlock {
@@ -216,104 +225,111 @@ const URI_CHARS = /^[;/?:@&=+$,.!~*'()[\]%]$/;
 const isHex = (c: string | undefined): boolean => c !== undefined && /^[0-9A-Fa-f]$/.test(c);
 
 /**
- * The scanner. Tokens are kept in one array (never dropped); `tokensParsed`
- * counts those the parser has consumed, as go-yaml's queue head.
+ * The scanner. Tokens are kept in one array (never dropped); `#tokensParsed`
+ * counts those the parser has consumed, as go-yaml's queue head. Members
+ * used only here are `#private`, as in the parser and emitter: minifiers
+ * shorten those names (and no other property names), which keeps the
+ * browser bundle small.
  */
 export class Scanner {
-  readonly tokens: Token[] = [];
+  readonly #tokens: Token[] = [];
   readonly comments: CommentBlock[] = [];
-  tokensParsed = 0;
-  private tokenAvailable = false;
-  private streamStartProduced = false;
-  private streamEndProduced = false;
+  #tokensParsed = 0;
+  #tokenAvailable = false;
+  #streamStartProduced = false;
 
-  private readonly s: string;
-  private readonly readerError: ReaderError | undefined;
+  readonly #s: string;
+  readonly #readerError: ReaderError | undefined;
   /** libyaml's `is_bom` looks at the start of its buffer, not at the current character. */
-  private readonly bufferStartsWithBom: boolean;
-  private pos = 0;
-  private mark: Mark = { index: 0, line: 0, column: 0 };
-  private newlines = 0;
-  private indent = -1;
-  private indents: number[] = [];
-  private flowLevel = 0;
-  private simpleKeyAllowed = false;
-  private simpleKeys: SimpleKey[] = [];
-  private simpleKeysByTok = new Map<number, number>();
-  /** Line breaks of empty lines read by {@link blockScalarBreaks} (libyaml's `trailing_breaks`). */
-  private breaks = '';
+  readonly #bufferStartsWithBom: boolean;
+  #pos = 0;
+  #mark: Mark = { index: 0, line: 0, column: 0 };
+  #newlines = 0;
+  #indent = -1;
+  #indents: number[] = [];
+  #flowLevel = 0;
+  #simpleKeyAllowed = false;
+  #simpleKeys: SimpleKey[] = [];
+  #simpleKeysByTok = new Map<number, number>();
+  /** Line breaks of empty lines read by `#blockScalarBreaks` (libyaml's `trailing_breaks`). */
+  #breaks = '';
 
   /** `src`: the text after go-yaml's reader (see {@link readInput}); `readerError` fires when reading past it. */
   constructor(src: string, readerError?: ReaderError) {
-    this.s = src;
-    this.readerError = readerError;
-    this.bufferStartsWithBom = src.startsWith('\ufeff');
+    this.#s = src;
+    this.#readerError = readerError;
+    this.#bufferStartsWithBom = src.startsWith('\ufeff');
   }
 
   // ---- character access
 
-  private ch(k = 0): string | undefined {
-    const i = this.pos + k;
-    if (i >= this.s.length && this.readerError) throw this.readerError;
-    return this.s[i];
+  #ch(k = 0): string | undefined {
+    const i = this.#pos + k;
+    if (i >= this.#s.length && this.#readerError) throw this.#readerError;
+    return this.#s[i];
   }
 
   /** At (or `k` characters before) the end of the input; reading past a reader failure raises it. */
-  private eof(k = 0): boolean {
-    if (this.pos + k < this.s.length) return false;
-    if (this.readerError) throw this.readerError;
+  #eof(k = 0): boolean {
+    if (this.#pos + k < this.#s.length) return false;
+    if (this.#readerError) throw this.#readerError;
     return true;
   }
 
-  private scanError(context: string, contextMark: Mark, problem: string): ScanError {
-    return new ScanError(context, contextMark, problem, this.mark);
+  #scanError(context: string, contextMark: Mark, problem: string): ScanError {
+    return new ScanError(context, contextMark, problem, this.#mark);
   }
 
-  private curMark(): Mark {
-    return { ...this.mark };
+  #curMark(): Mark {
+    return { ...this.#mark };
+  }
+
+  /** At `---` or `...` at the start of a line, followed by a blank, a break or the end (`c`: the current character). */
+  #atDocumentIndicator(c: string | undefined): boolean {
+    return this.#mark.column === 0 && (c === '-' || c === '.') && this.#ch(1) === c && this.#ch(2) === c && isBlankZ(this.#ch(3));
   }
 
   /** libyaml `skip`: one character. */
-  private skip(): void {
-    if (!isBlankCh(this.ch())) this.newlines = 0;
-    const c = this.s.codePointAt(this.pos)!;
+  #skip(): void {
+    if (!isBlankCh(this.#ch())) this.#newlines = 0;
+    const c = this.#s.codePointAt(this.#pos)!;
     const w = c > 0xffff ? 2 : 1;
-    this.pos += w;
-    this.mark.index += w;
-    this.mark.column++;
+    this.#pos += w;
+    this.#mark.index += w;
+    this.#mark.column++;
   }
 
   /** libyaml `skip_line`: one line break (CRLF counts as two characters). */
-  private skipLine(): void {
-    if (this.ch() === '\r' && this.ch(1) === '\n') {
-      this.pos += 2;
-      this.mark.index += 2;
-      this.mark.column = 0;
-      this.mark.line++;
-      this.newlines++;
-    } else if (isBreakCh(this.ch())) {
-      this.pos += 1;
-      this.mark.index += 1;
-      this.mark.column = 0;
-      this.mark.line++;
-      this.newlines++;
+  #skipLine(): void {
+    if (this.#ch() === '\r' && this.#ch(1) === '\n') {
+      this.#pos += 2;
+      this.#mark.index += 2;
+      this.#mark.column = 0;
+      this.#mark.line++;
+      this.#newlines++;
+    } else if (isBreakCh(this.#ch())) {
+      this.#pos += 1;
+      this.#mark.index += 1;
+      this.#mark.column = 0;
+      this.#mark.line++;
+      this.#newlines++;
     }
   }
 
   /** libyaml `read_line`: like skipLine, but CRLF counts as one index step... and both as one line. */
-  private readLine(): void {
-    if (this.ch() === '\r' && this.ch(1) === '\n') {
-      this.pos += 2;
-      this.mark.index += 2;
-    } else if (isBreakCh(this.ch())) {
-      this.pos += 1;
-      this.mark.index += 1;
+  #readLine(): void {
+    if (this.#ch() === '\r' && this.#ch(1) === '\n') {
+      this.#pos += 2;
+      this.#mark.index += 2;
+    } else if (isBreakCh(this.#ch())) {
+      this.#pos += 1;
+      this.#mark.index += 1;
     } else {
       return;
     }
-    this.mark.column = 0;
-    this.mark.line++;
-    this.newlines++;
+    this.#mark.column = 0;
+    this.#mark.line++;
+    this.#newlines++;
   }
 
   // ---- queue
@@ -325,170 +341,162 @@ export class Scanner {
    * already consumed (`{}a: b`, whose `{` stays a possible key after `}`)
    * lands after the tokens queued so far, not in the past.
    */
-  private insertToken(pos: number, token: Token): void {
-    if (pos < this.tokensParsed) this.tokens.push(token);
-    else this.tokens.splice(pos, 0, token);
+  #insertToken(pos: number, token: Token): void {
+    if (pos < this.#tokensParsed) this.#tokens.push(token);
+    else this.#tokens.splice(pos, 0, token);
   }
 
   /** The token at the parser's head, fetching as go-yaml does (two tokens of lookahead, more while a simple key is pending). */
   peek(): Token {
-    if (!this.tokenAvailable) this.fetchMoreTokens();
-    return this.tokens[this.tokensParsed]!;
+    if (!this.#tokenAvailable) this.#fetchMoreTokens();
+    return this.#tokens[this.#tokensParsed]!;
   }
 
   /** Consume the head token. */
   skipToken(): void {
-    this.tokenAvailable = false;
-    this.streamEndProduced = this.tokens[this.tokensParsed]!.type === 'STREAM_END';
-    this.tokensParsed++;
+    this.#tokenAvailable = false;
+    this.#tokensParsed++;
   }
 
-  get done(): boolean {
-    return this.streamEndProduced;
-  }
-
-  private fetchMoreTokens(): void {
+  #fetchMoreTokens(): void {
     for (;;) {
-      if (this.tokensParsed < this.tokens.length - 2) {
-        const idx = this.simpleKeysByTok.get(this.tokensParsed);
+      if (this.#tokensParsed < this.#tokens.length - 2) {
+        const idx = this.#simpleKeysByTok.get(this.#tokensParsed);
         if (idx === undefined) break;
-        if (!this.simpleKeyIsValid(this.simpleKeys[idx]!)) break;
+        if (!this.#simpleKeyIsValid(this.#simpleKeys[idx]!)) break;
       }
-      this.fetchNextToken();
+      this.#fetchNextToken();
     }
-    this.tokenAvailable = true;
+    this.#tokenAvailable = true;
   }
 
-  private simpleKeyIsValid(k: SimpleKey): boolean {
+  #simpleKeyIsValid(k: SimpleKey): boolean {
     if (!k.possible) return false;
-    if (k.mark.line < this.mark.line || k.mark.index + 1024 < this.mark.index) {
-      if (k.required) throw this.scanError('while scanning a simple key', k.mark, "could not find expected ':'");
+    if (k.mark.line < this.#mark.line || k.mark.index + 1024 < this.#mark.index) {
+      if (k.required) throw this.#scanError('while scanning a simple key', k.mark, "could not find expected ':'");
       k.possible = false;
       return false;
     }
     return true;
   }
 
-  private fetchNextToken(): void {
-    if (!this.streamStartProduced) {
-      this.indent = -1;
-      this.simpleKeys.push({ possible: false, required: false, tokenNumber: 0, mark: this.curMark() });
-      this.simpleKeyAllowed = true;
-      this.streamStartProduced = true;
-      this.insertToken(-1, { type: 'STREAM_START', start: this.curMark(), end: this.curMark(), value: '' });
+  #fetchNextToken(): void {
+    if (!this.#streamStartProduced) {
+      this.#indent = -1;
+      this.#simpleKeys.push({ possible: false, required: false, tokenNumber: 0, mark: this.#curMark() });
+      this.#simpleKeyAllowed = true;
+      this.#streamStartProduced = true;
+      this.#insertToken(-1, { type: TokenType.STREAM_START, start: this.#curMark(), end: this.#curMark(), value: '' });
       return;
     }
-    const scanMark = this.curMark();
-    this.scanToNextToken();
-    this.unrollIndent(this.mark.column, scanMark);
+    const scanMark = this.#curMark();
+    this.#scanToNextToken();
+    this.#unrollIndent(this.#mark.column, scanMark);
 
-    const c = this.ch();
-    if (isZ(c) && this.eof()) return this.fetchStreamEnd();
-    if (this.mark.column === 0 && c === '%') return this.fetchDirective();
-    if (this.mark.column === 0 && c === '-' && this.ch(1) === '-' && this.ch(2) === '-' && isBlankZ(this.ch(3))) {
-      return this.fetchDocumentIndicator('DOCUMENT_START');
-    }
-    if (this.mark.column === 0 && c === '.' && this.ch(1) === '.' && this.ch(2) === '.' && isBlankZ(this.ch(3))) {
-      return this.fetchDocumentIndicator('DOCUMENT_END');
+    const c = this.#ch();
+    if (isZ(c) && this.#eof()) return this.#fetchStreamEnd();
+    if (this.#mark.column === 0 && c === '%') return this.#fetchDirective();
+    if (this.#atDocumentIndicator(c)) {
+      return this.#fetchDocumentIndicator(c === '-' ? TokenType.DOCUMENT_START : TokenType.DOCUMENT_END);
     }
 
-    let commentMark = this.curMark();
-    if (this.tokens.length > 0 && ((this.flowLevel === 0 && c === ':') || (this.flowLevel > 0 && c === ','))) {
+    let commentMark = this.#curMark();
+    if (this.#tokens.length > 0 && ((this.#flowLevel === 0 && c === ':') || (this.#flowLevel > 0 && c === ','))) {
       // go-yaml: associate following comments with the prior token.
-      commentMark = { ...this.tokens[this.tokens.length - 1]!.start };
+      commentMark = { ...this.#tokens[this.#tokens.length - 1]!.start };
     }
 
-    this.fetchToken(c);
+    this.#fetchToken(c);
 
-    if (this.tokens.length > 0 && this.tokens[this.tokens.length - 1]!.type === 'BLOCK_ENTRY') {
+    if (this.#tokens.length > 0 && this.#tokens[this.#tokens.length - 1]!.type === TokenType.BLOCK_ENTRY) {
       // Sequence indicators alone have no line comments; it becomes a head comment for what follows.
       return;
     }
-    this.scanLineComment(commentMark);
+    this.#scanLineComment(commentMark);
   }
 
-  private fetchToken(c: string | undefined): void {
-    const n = this.ch(1);
+  #fetchToken(c: string | undefined): void {
+    const n = this.#ch(1);
     switch (c) {
       case '[':
-        return this.fetchFlowCollectionStart('FLOW_SEQUENCE_START');
+        return this.#fetchFlowCollectionStart(TokenType.FLOW_SEQUENCE_START);
       case '{':
-        return this.fetchFlowCollectionStart('FLOW_MAPPING_START');
+        return this.#fetchFlowCollectionStart(TokenType.FLOW_MAPPING_START);
       case ']':
-        return this.fetchFlowCollectionEnd('FLOW_SEQUENCE_END');
+        return this.#fetchFlowCollectionEnd(TokenType.FLOW_SEQUENCE_END);
       case '}':
-        return this.fetchFlowCollectionEnd('FLOW_MAPPING_END');
+        return this.#fetchFlowCollectionEnd(TokenType.FLOW_MAPPING_END);
       case ',':
-        return this.fetchFlowEntry();
+        return this.#fetchFlowEntry();
       default:
         break;
     }
-    if (c === '-' && isBlankZ(n)) return this.fetchBlockEntry();
-    if (c === '?' && (this.flowLevel > 0 || isBlankZ(n))) return this.fetchKey();
-    if (c === ':' && (this.flowLevel > 0 || isBlankZ(n))) return this.fetchValue();
-    if (c === '*') return this.fetchAnchor('ALIAS');
-    if (c === '&') return this.fetchAnchor('ANCHOR');
-    if (c === '!') return this.fetchTag();
-    if (c === '|' && this.flowLevel === 0) return this.fetchBlockScalar(true);
-    if (c === '>' && this.flowLevel === 0) return this.fetchBlockScalar(false);
-    if (c === "'") return this.fetchFlowScalar(true);
-    if (c === '"') return this.fetchFlowScalar(false);
+    if (c === '-' && isBlankZ(n)) return this.#fetchBlockEntry();
+    if (c === '?' && (this.#flowLevel > 0 || isBlankZ(n))) return this.#fetchKey();
+    if (c === ':' && (this.#flowLevel > 0 || isBlankZ(n))) return this.#fetchValue();
+    if (c === '*') return this.#fetchAnchor(TokenType.ALIAS);
+    if (c === '&') return this.#fetchAnchor(TokenType.ANCHOR);
+    if (c === '!') return this.#fetchTag();
+    if (c === '|' && this.#flowLevel === 0) return this.#fetchBlockScalar(true);
+    if (c === '>' && this.#flowLevel === 0) return this.#fetchBlockScalar(false);
+    if (c === "'") return this.#fetchFlowScalar(true);
+    if (c === '"') return this.#fetchFlowScalar(false);
     if (
       !(isBlankZ(c) || (c !== undefined && '-?:,[]{}#&*!|>\'"%@`'.includes(c))) ||
       (c === '-' && !isBlankCh(n)) ||
-      (this.flowLevel === 0 && (c === '?' || c === ':') && !isBlankZ(n))
+      (this.#flowLevel === 0 && (c === '?' || c === ':') && !isBlankZ(n))
     ) {
-      return this.fetchPlainScalar();
+      return this.#fetchPlainScalar();
     }
-    throw this.scanError('while scanning for the next token', this.mark, 'found character that cannot start any token');
+    throw this.#scanError('while scanning for the next token', this.#mark, 'found character that cannot start any token');
   }
 
   // ---- simple keys, indentation
 
-  private saveSimpleKey(): void {
-    const required = this.flowLevel === 0 && this.indent === this.mark.column;
-    if (this.simpleKeyAllowed) {
-      const key: SimpleKey = { possible: true, required, tokenNumber: this.tokens.length, mark: this.curMark() };
-      this.removeSimpleKey();
-      this.simpleKeys[this.simpleKeys.length - 1] = key;
-      this.simpleKeysByTok.set(key.tokenNumber, this.simpleKeys.length - 1);
+  #saveSimpleKey(): void {
+    const required = this.#flowLevel === 0 && this.#indent === this.#mark.column;
+    if (this.#simpleKeyAllowed) {
+      const key: SimpleKey = { possible: true, required, tokenNumber: this.#tokens.length, mark: this.#curMark() };
+      this.#removeSimpleKey();
+      this.#simpleKeys[this.#simpleKeys.length - 1] = key;
+      this.#simpleKeysByTok.set(key.tokenNumber, this.#simpleKeys.length - 1);
     }
   }
 
-  private removeSimpleKey(): void {
-    const k = this.simpleKeys[this.simpleKeys.length - 1]!;
+  #removeSimpleKey(): void {
+    const k = this.#simpleKeys[this.#simpleKeys.length - 1]!;
     if (k.possible) {
-      if (k.required) throw this.scanError('while scanning a simple key', k.mark, "could not find expected ':'");
+      if (k.required) throw this.#scanError('while scanning a simple key', k.mark, "could not find expected ':'");
       k.possible = false;
-      this.simpleKeysByTok.delete(k.tokenNumber);
+      this.#simpleKeysByTok.delete(k.tokenNumber);
     }
   }
 
-  private increaseFlowLevel(): void {
-    this.simpleKeys.push({ possible: false, required: false, tokenNumber: this.tokens.length, mark: this.curMark() });
-    this.flowLevel++;
-    if (this.flowLevel > 10000) {
-      throw this.scanError('while increasing flow level', this.simpleKeys[this.simpleKeys.length - 1]!.mark, 'exceeded max depth of 10000');
+  #increaseFlowLevel(): void {
+    this.#simpleKeys.push({ possible: false, required: false, tokenNumber: this.#tokens.length, mark: this.#curMark() });
+    this.#flowLevel++;
+    if (this.#flowLevel > 10000) {
+      throw this.#scanError('while increasing flow level', this.#simpleKeys[this.#simpleKeys.length - 1]!.mark, 'exceeded max depth of 10000');
     }
   }
 
-  private decreaseFlowLevel(): void {
-    if (this.flowLevel > 0) {
-      this.flowLevel--;
-      const k = this.simpleKeys.pop()!;
-      this.simpleKeysByTok.delete(k.tokenNumber);
+  #decreaseFlowLevel(): void {
+    if (this.#flowLevel > 0) {
+      this.#flowLevel--;
+      const k = this.#simpleKeys.pop()!;
+      this.#simpleKeysByTok.delete(k.tokenNumber);
     }
   }
 
-  private rollIndent(column: number, number: number, type: TokenType, mark: Mark): void {
-    if (this.flowLevel > 0) return;
-    if (this.indent < column) {
-      this.indents.push(this.indent);
-      this.indent = column;
-      if (this.indents.length > 10000) {
-        throw this.scanError('while increasing indent level', this.simpleKeys[this.simpleKeys.length - 1]!.mark, 'exceeded max depth of 10000');
+  #rollIndent(column: number, number: number, type: TokenType, mark: Mark): void {
+    if (this.#flowLevel > 0) return;
+    if (this.#indent < column) {
+      this.#indents.push(this.#indent);
+      this.#indent = column;
+      if (this.#indents.length > 10000) {
+        throw this.#scanError('while increasing indent level', this.#simpleKeys[this.#simpleKeys.length - 1]!.mark, 'exceeded max depth of 10000');
       }
-      this.insertToken(number, { type, start: { ...mark }, end: { ...mark }, value: '' });
+      this.#insertToken(number, { type, start: { ...mark }, end: { ...mark }, value: '' });
     }
   }
 
@@ -498,48 +506,48 @@ export class Scanner {
    * start at the column of the block being closed, so they become foot
    * comments of that block rather than heads of what follows.
    */
-  private unrollIndent(column: number, scanMark: Mark): void {
-    if (this.flowLevel > 0) return;
+  #unrollIndent(column: number, scanMark: Mark): void {
+    if (this.#flowLevel > 0) return;
     let blockMark: Mark = { ...scanMark, index: scanMark.index - 1 };
-    while (this.indent > column) {
+    while (this.#indent > column) {
       let stopIndex = blockMark.index;
       for (let i = this.comments.length - 1; i >= 0; i--) {
         const c = this.comments[i]!;
         if (c.endMark.index < stopIndex) break;
-        if (c.startMark.column === this.indent + 1) blockMark = { ...c.startMark };
+        if (c.startMark.column === this.#indent + 1) blockMark = { ...c.startMark };
         stopIndex = c.scanMark.index;
       }
-      this.insertToken(-1, { type: 'BLOCK_END', start: { ...blockMark }, end: { ...blockMark }, value: '' });
-      this.indent = this.indents.pop()!;
+      this.#insertToken(-1, { type: TokenType.BLOCK_END, start: { ...blockMark }, end: { ...blockMark }, value: '' });
+      this.#indent = this.#indents.pop()!;
     }
   }
 
   // ---- whitespace and comments
 
-  private scanToNextToken(): void {
-    const scanMark = this.curMark();
+  #scanToNextToken(): void {
+    const scanMark = this.#curMark();
     for (;;) {
-      if (this.mark.column === 0 && this.bufferStartsWithBom && !this.eof()) this.skip();
-      while (this.ch() === ' ' || ((this.flowLevel > 0 || !this.simpleKeyAllowed) && this.ch() === '\t')) this.skip();
+      if (this.#mark.column === 0 && this.#bufferStartsWithBom && !this.#eof()) this.#skip();
+      while (this.#ch() === ' ' || ((this.#flowLevel > 0 || !this.#simpleKeyAllowed) && this.#ch() === '\t')) this.#skip();
 
       // go-yaml: a line comment right after "- " that is followed by more
       // content on the next lines becomes a head comment.
-      if (this.comments.length > 0 && this.tokens.length > 1) {
-        const a = this.tokens[this.tokens.length - 2]!;
-        const b = this.tokens[this.tokens.length - 1]!;
+      if (this.comments.length > 0 && this.#tokens.length > 1) {
+        const a = this.#tokens[this.#tokens.length - 2]!;
+        const b = this.#tokens[this.#tokens.length - 1]!;
         const comment = this.comments[this.comments.length - 1]!;
-        if (a.type === 'BLOCK_SEQUENCE_START' && b.type === 'BLOCK_ENTRY' && comment.line.length > 0 && !isBreakCh(this.ch())) {
+        if (a.type === TokenType.BLOCK_SEQUENCE_START && b.type === TokenType.BLOCK_ENTRY && comment.line.length > 0 && !isBreakCh(this.#ch())) {
           comment.head = comment.line;
           comment.line = '';
-          if (comment.startMark.line === this.mark.line - 1) comment.tokenMark = this.curMark();
+          if (comment.startMark.line === this.#mark.line - 1) comment.tokenMark = this.#curMark();
         }
       }
 
-      if (this.ch() === '#') this.scanComments(scanMark);
+      if (this.#ch() === '#') this.#scanComments(scanMark);
 
-      if (isBreakCh(this.ch())) {
-        this.skipLine();
-        if (this.flowLevel === 0) this.simpleKeyAllowed = true;
+      if (isBreakCh(this.#ch())) {
+        this.#skipLine();
+        if (this.#flowLevel === 0) this.#simpleKeyAllowed = true;
       } else {
         break;
       }
@@ -547,29 +555,29 @@ export class Scanner {
   }
 
   /** go-yaml `yaml_parser_scan_line_comment`: a comment on the rest of the current line. */
-  private scanLineComment(tokenMark: Mark): void {
-    if (this.newlines > 0) return;
+  #scanLineComment(tokenMark: Mark): void {
+    if (this.#newlines > 0) return;
     let peek = 0;
-    while (isBlankCh(this.ch(peek))) peek++;
-    if (this.ch(peek) !== '#') return;
-    while (!this.eof() && peek > 0) {
-      this.skip();
+    while (isBlankCh(this.#ch(peek))) peek++;
+    if (this.#ch(peek) !== '#') return;
+    while (!this.#eof() && peek > 0) {
+      this.#skip();
       peek--;
     }
-    const start = this.curMark();
+    const start = this.#curMark();
     let text = '';
-    while (!isBreakZ(this.ch())) {
-      text += this.readChar();
+    while (!isBreakZ(this.#ch())) {
+      text += this.#readChar();
     }
     if (text.length > 0) {
       this.comments.push({ scanMark: start, tokenMark: { ...tokenMark }, startMark: start, endMark: start, head: '', line: text, foot: '' });
     }
   }
 
-  private readChar(): string {
-    const c = this.s.codePointAt(this.pos)!;
+  #readChar(): string {
+    const c = this.#s.codePointAt(this.#pos)!;
     const ch = String.fromCodePoint(c);
-    this.skip();
+    this.#skip();
     return ch;
   }
 
@@ -577,22 +585,22 @@ export class Scanner {
    * go-yaml `yaml_parser_scan_comments`: the comment lines starting here, split
    * into foot comments of the previous token and a head comment for the next.
    */
-  private scanComments(scanMarkIn: Mark): void {
+  #scanComments(scanMarkIn: Mark): void {
     let scanMark = { ...scanMarkIn };
-    let token = this.tokens[this.tokens.length - 1]!;
-    if (token.type === 'FLOW_ENTRY' && this.tokens.length > 1) token = this.tokens[this.tokens.length - 2]!;
+    let token = this.#tokens[this.#tokens.length - 1]!;
+    if (token.type === TokenType.FLOW_ENTRY && this.#tokens.length > 1) token = this.#tokens[this.#tokens.length - 2]!;
     let tokenMark = { ...token.start };
     let startMark: Mark = { index: 0, line: 0, column: 0 };
-    let nextIndent = Math.max(this.indent, 0);
+    let nextIndent = Math.max(this.#indent, 0);
     let recentEmpty = false;
-    let firstEmpty = this.newlines <= 1;
-    let line = this.mark.line;
-    let column = this.mark.column;
+    let firstEmpty = this.#newlines <= 1;
+    let line = this.#mark.line;
+    let column = this.#mark.column;
     let text = '';
     let footLine = -1;
     if (scanMark.line > 0) {
-      footLine = this.mark.line - this.newlines + 1;
-      if (this.newlines === 0 && this.mark.column > 1) footLine++;
+      footLine = this.#mark.line - this.#newlines + 1;
+      if (this.#newlines === 0 && this.#mark.column > 1) footLine++;
     }
     let peek = 0;
     // go-yaml peeks ahead byte by byte. A NEL, LS or PS line break is two or
@@ -603,17 +611,17 @@ export class Scanner {
     let wideBreak = false;
     for (; peek < 512; peek++) {
       // Past the end of input, libyaml's buffer holds NULs.
-      const c = wideBreak ? '\x80' : (this.ch(peek) ?? '\0');
+      const c = wideBreak ? '\x80' : (this.#ch(peek) ?? '\0');
       wideBreak = false;
       column++;
       if (isBlankCh(c)) continue;
-      const closeFlow = this.flowLevel > 0 && (c === ']' || c === '}');
+      const closeFlow = this.#flowLevel > 0 && (c === ']' || c === '}');
       if (closeFlow || isBreakZ(c)) {
         if (closeFlow || !recentEmpty) {
-          if (closeFlow || (firstEmpty && ((startMark.line === footLine && token.type !== 'VALUE') || startMark.column - 1 < nextIndent))) {
+          if (closeFlow || (firstEmpty && ((startMark.line === footLine && token.type !== TokenType.VALUE) || startMark.column - 1 < nextIndent))) {
             if (text.length > 0) {
               if (startMark.column - 1 < nextIndent) tokenMark = { ...startMark };
-              const end = { index: this.mark.index + peek, line, column };
+              const end = { index: this.#mark.index + peek, line, column };
               this.comments.push({ scanMark, tokenMark, startMark, endMark: end, head: '', line: '', foot: text });
               scanMark = { ...end };
               tokenMark = { ...scanMark };
@@ -632,273 +640,268 @@ export class Scanner {
         continue;
       }
       if (text.length > 0 && (closeFlow || (column - 1 < nextIndent && column !== startMark.column))) {
-        const end = { index: this.mark.index + peek, line, column };
+        const end = { index: this.#mark.index + peek, line, column };
         this.comments.push({ scanMark, tokenMark, startMark, endMark: end, head: '', line: '', foot: text });
         scanMark = { ...end };
         tokenMark = { ...scanMark };
         text = '';
       }
       if (c !== '#') break;
-      if (text.length === 0) startMark = { index: this.mark.index + peek, line, column };
+      if (text.length === 0) startMark = { index: this.#mark.index + peek, line, column };
       else text += '\n';
       recentEmpty = false;
       // Consume up to and including the comment line's text.
-      const seen = this.mark.index + peek;
+      const seen = this.#mark.index + peek;
       for (;;) {
-        if (this.eof()) break;
-        const d = this.ch();
+        if (this.#eof()) break;
+        const d = this.#ch();
         if (isBreakZ(d)) {
-          if (this.mark.index >= seen) break;
-          this.skipLine();
-        } else if (this.mark.index >= seen) {
-          text += this.readChar();
+          if (this.#mark.index >= seen) break;
+          this.#skipLine();
+        } else if (this.#mark.index >= seen) {
+          text += this.#readChar();
         } else {
-          this.skip();
+          this.#skip();
         }
       }
       peek = 0;
-      wideBreak = isWideBreak(this.ch());
+      wideBreak = isWideBreak(this.#ch());
       column = 0;
-      line = this.mark.line;
-      nextIndent = Math.max(this.indent, 0);
+      line = this.#mark.line;
+      nextIndent = Math.max(this.#indent, 0);
     }
     if (text.length > 0) {
-      const end = { index: this.mark.index + peek - 1, line, column };
+      const end = { index: this.#mark.index + peek - 1, line, column };
       this.comments.push({ scanMark, tokenMark: { ...startMark }, startMark, endMark: end, head: text, line: '', foot: '' });
     }
   }
 
   // ---- token fetchers
 
-  private fetchStreamEnd(): void {
-    if (this.mark.column !== 0) {
-      this.mark.column = 0;
-      this.mark.line++;
+  #fetchStreamEnd(): void {
+    if (this.#mark.column !== 0) {
+      this.#mark.column = 0;
+      this.#mark.line++;
     }
-    this.unrollIndent(-1, this.curMark());
-    this.removeSimpleKey();
-    this.simpleKeyAllowed = false;
-    this.insertToken(-1, { type: 'STREAM_END', start: this.curMark(), end: this.curMark(), value: '' });
+    this.#unrollIndent(-1, this.#curMark());
+    this.#removeSimpleKey();
+    this.#simpleKeyAllowed = false;
+    this.#insertToken(-1, { type: TokenType.STREAM_END, start: this.#curMark(), end: this.#curMark(), value: '' });
   }
 
   /** libyaml `yaml_parser_scan_directive`. */
-  private fetchDirective(): void {
-    this.unrollIndent(-1, this.curMark());
-    this.removeSimpleKey();
-    this.simpleKeyAllowed = false;
-    const start = this.curMark();
-    this.skip();
+  #fetchDirective(): void {
+    this.#unrollIndent(-1, this.#curMark());
+    this.#removeSimpleKey();
+    this.#simpleKeyAllowed = false;
+    const start = this.#curMark();
+    this.#skip();
     let name = '';
-    while (isAlpha(this.ch())) name += this.readChar();
-    if (name.length === 0) throw this.scanError('while scanning a directive', start, 'could not find expected directive name');
-    if (!isBlankZ(this.ch())) throw this.scanError('while scanning a directive', start, 'found unexpected non-alphabetical character');
+    while (isAlpha(this.#ch())) name += this.#readChar();
+    if (name.length === 0) throw this.#scanError('while scanning a directive', start, 'could not find expected directive name');
+    if (!isBlankZ(this.#ch())) throw this.#scanError('while scanning a directive', start, 'found unexpected non-alphabetical character');
     let token: Token;
     if (name === 'YAML') {
-      while (isBlankCh(this.ch())) this.skip();
-      const major = this.versionNumber(start);
-      if (this.ch() !== '.') throw this.scanError('while scanning a %YAML directive', start, "did not find expected digit or '.' character");
-      this.skip();
-      const minor = this.versionNumber(start);
-      token = { type: 'VERSION_DIRECTIVE', start, end: this.curMark(), value: '', major, minor };
+      while (isBlankCh(this.#ch())) this.#skip();
+      const major = this.#versionNumber(start);
+      if (this.#ch() !== '.') throw this.#scanError('while scanning a %YAML directive', start, "did not find expected digit or '.' character");
+      this.#skip();
+      const minor = this.#versionNumber(start);
+      token = { type: TokenType.VERSION_DIRECTIVE, start, end: this.#curMark(), value: '', major, minor };
     } else if (name === 'TAG') {
-      while (isBlankCh(this.ch())) this.skip();
-      const handle = this.tagHandle(true, start);
-      if (!isBlankCh(this.ch())) throw this.scanError('while scanning a %TAG directive', start, 'did not find expected whitespace');
-      while (isBlankCh(this.ch())) this.skip();
-      const prefix = this.tagUri(true, '', start);
-      if (!isBlankZ(this.ch())) throw this.scanError('while scanning a %TAG directive', start, 'did not find expected whitespace or line break');
-      token = { type: 'TAG_DIRECTIVE', start, end: this.curMark(), value: handle, suffix: prefix };
+      while (isBlankCh(this.#ch())) this.#skip();
+      const handle = this.#tagHandle(true, start);
+      if (!isBlankCh(this.#ch())) throw this.#scanError('while scanning a %TAG directive', start, 'did not find expected whitespace');
+      while (isBlankCh(this.#ch())) this.#skip();
+      const prefix = this.#tagUri(true, '', start);
+      if (!isBlankZ(this.#ch())) throw this.#scanError('while scanning a %TAG directive', start, 'did not find expected whitespace or line break');
+      token = { type: TokenType.TAG_DIRECTIVE, start, end: this.#curMark(), value: handle, suffix: prefix };
     } else {
-      throw this.scanError('while scanning a directive', start, 'found unknown directive name');
+      throw this.#scanError('while scanning a directive', start, 'found unknown directive name');
     }
     // go-yaml discards comments on directive lines.
-    while (isBlankCh(this.ch())) this.skip();
-    if (this.ch() === '#') while (!isBreakZ(this.ch())) this.skip();
-    if (!isBreakZ(this.ch())) throw this.scanError('while scanning a directive', start, 'did not find expected comment or line break');
-    if (isBreakCh(this.ch())) this.skipLine();
-    this.insertToken(-1, token);
+    while (isBlankCh(this.#ch())) this.#skip();
+    if (this.#ch() === '#') while (!isBreakZ(this.#ch())) this.#skip();
+    if (!isBreakZ(this.#ch())) throw this.#scanError('while scanning a directive', start, 'did not find expected comment or line break');
+    if (isBreakCh(this.#ch())) this.#skipLine();
+    this.#insertToken(-1, token);
   }
 
-  private versionNumber(start: Mark): number {
+  #versionNumber(start: Mark): number {
     let value = 0;
     let length = 0;
-    for (let c = this.ch(); c !== undefined && c >= '0' && c <= '9'; c = this.ch()) {
-      if (++length > 2) throw this.scanError('while scanning a %YAML directive', start, 'found extremely long version number');
+    for (let c = this.#ch(); c !== undefined && c >= '0' && c <= '9'; c = this.#ch()) {
+      if (++length > 2) throw this.#scanError('while scanning a %YAML directive', start, 'found extremely long version number');
       value = value * 10 + Number(c);
-      this.skip();
+      this.#skip();
     }
-    if (length === 0) throw this.scanError('while scanning a %YAML directive', start, 'did not find expected version number');
+    if (length === 0) throw this.#scanError('while scanning a %YAML directive', start, 'did not find expected version number');
     return value;
   }
 
-  private tagError(directive: boolean, start: Mark, problem: string): ScanError {
-    return this.scanError(directive ? 'while parsing a %TAG directive' : 'while parsing a tag', start, problem);
+  #tagError(directive: boolean, start: Mark, problem: string): ScanError {
+    return this.#scanError(directive ? 'while parsing a %TAG directive' : 'while parsing a tag', start, problem);
   }
 
   /** libyaml `yaml_parser_scan_tag_handle`. */
-  private tagHandle(directive: boolean, start: Mark): string {
-    if (this.ch() !== '!') throw this.tagError(directive, start, "did not find expected '!'");
-    let s = this.readChar();
-    while (isAlpha(this.ch())) s += this.readChar();
-    if (this.ch() === '!') s += this.readChar();
-    else if (directive && s !== '!') throw this.tagError(directive, start, "did not find expected '!'");
+  #tagHandle(directive: boolean, start: Mark): string {
+    if (this.#ch() !== '!') throw this.#tagError(directive, start, "did not find expected '!'");
+    let s = this.#readChar();
+    while (isAlpha(this.#ch())) s += this.#readChar();
+    if (this.#ch() === '!') s += this.#readChar();
+    else if (directive && s !== '!') throw this.#tagError(directive, start, "did not find expected '!'");
     return s;
   }
 
   /** libyaml `yaml_parser_scan_tag_uri`: URI characters, `%xx` escapes decoded (as UTF-8). */
-  private tagUri(directive: boolean, head: string, start: Mark): string {
+  #tagUri(directive: boolean, head: string, start: Mark): string {
     const bytes: number[] = [...new TextEncoder().encode(head.slice(1))];
     let hasTag = head.length > 0;
-    for (let c = this.ch(); c !== undefined && (isAlpha(c) || URI_CHARS.test(c)); c = this.ch()) {
+    for (let c = this.#ch(); c !== undefined && (isAlpha(c) || URI_CHARS.test(c)); c = this.#ch()) {
       if (c === '%') {
         let w = 1024;
         while (w > 0) {
-          const h1 = this.ch(1);
-          const h2 = this.ch(2);
-          if (!(this.ch() === '%' && isHex(h1) && isHex(h2))) throw this.tagError(directive, start, 'did not find URI escaped octet');
+          const h1 = this.#ch(1);
+          const h2 = this.#ch(2);
+          if (!(this.#ch() === '%' && isHex(h1) && isHex(h2))) throw this.#tagError(directive, start, 'did not find URI escaped octet');
           const octet = parseInt(h1! + h2!, 16);
           if (w === 1024) {
             w = (octet & 0x80) === 0 ? 1 : (octet & 0xe0) === 0xc0 ? 2 : (octet & 0xf0) === 0xe0 ? 3 : (octet & 0xf8) === 0xf0 ? 4 : 0;
-            if (w === 0) throw this.tagError(directive, start, 'found an incorrect leading UTF-8 octet');
+            if (w === 0) throw this.#tagError(directive, start, 'found an incorrect leading UTF-8 octet');
           } else if ((octet & 0xc0) !== 0x80) {
-            throw this.tagError(directive, start, 'found an incorrect trailing UTF-8 octet');
+            throw this.#tagError(directive, start, 'found an incorrect trailing UTF-8 octet');
           }
           bytes.push(octet);
-          this.skip();
-          this.skip();
-          this.skip();
+          this.#skip();
+          this.#skip();
+          this.#skip();
           w--;
         }
       } else {
-        bytes.push(...new TextEncoder().encode(this.readChar()));
+        bytes.push(...new TextEncoder().encode(this.#readChar()));
       }
       hasTag = true;
     }
-    if (!hasTag) throw this.tagError(directive, start, 'did not find expected tag URI');
+    if (!hasTag) throw this.#tagError(directive, start, 'did not find expected tag URI');
     return new TextDecoder().decode(new Uint8Array(bytes));
   }
 
-  private fetchDocumentIndicator(type: TokenType): void {
-    this.unrollIndent(-1, this.curMark());
-    this.removeSimpleKey();
-    this.simpleKeyAllowed = false;
-    const start = this.curMark();
-    this.skip();
-    this.skip();
-    this.skip();
-    this.insertToken(-1, { type, start, end: this.curMark(), value: '' });
+  #fetchDocumentIndicator(type: TokenType): void {
+    this.#unrollIndent(-1, this.#curMark());
+    this.#removeSimpleKey();
+    this.#simpleKeyAllowed = false;
+    const start = this.#curMark();
+    this.#skip();
+    this.#skip();
+    this.#skip();
+    this.#insertToken(-1, { type, start, end: this.#curMark(), value: '' });
   }
 
-  private fetchFlowCollectionStart(type: TokenType): void {
-    this.saveSimpleKey();
-    this.increaseFlowLevel();
-    this.simpleKeyAllowed = true;
-    const start = this.curMark();
-    this.skip();
-    this.insertToken(-1, { type, start, end: this.curMark(), value: '' });
+  /** Queue the token of the one-character indicator at the current position. */
+  #fetchIndicator(type: TokenType): void {
+    const start = this.#curMark();
+    this.#skip();
+    this.#insertToken(-1, { type, start, end: this.#curMark(), value: '' });
   }
 
-  private fetchFlowCollectionEnd(type: TokenType): void {
-    this.removeSimpleKey();
-    this.decreaseFlowLevel();
-    this.simpleKeyAllowed = false;
-    const start = this.curMark();
-    this.skip();
-    this.insertToken(-1, { type, start, end: this.curMark(), value: '' });
+  #fetchFlowCollectionStart(type: TokenType): void {
+    this.#saveSimpleKey();
+    this.#increaseFlowLevel();
+    this.#simpleKeyAllowed = true;
+    this.#fetchIndicator(type);
   }
 
-  private fetchFlowEntry(): void {
-    this.removeSimpleKey();
-    this.simpleKeyAllowed = true;
-    const start = this.curMark();
-    this.skip();
-    this.insertToken(-1, { type: 'FLOW_ENTRY', start, end: this.curMark(), value: '' });
+  #fetchFlowCollectionEnd(type: TokenType): void {
+    this.#removeSimpleKey();
+    this.#decreaseFlowLevel();
+    this.#simpleKeyAllowed = false;
+    this.#fetchIndicator(type);
   }
 
-  private fetchBlockEntry(): void {
-    if (this.flowLevel === 0) {
-      if (!this.simpleKeyAllowed) throw this.scanError('', this.mark, 'block sequence entries are not allowed in this context');
-      this.rollIndent(this.mark.column, -1, 'BLOCK_SEQUENCE_START', this.curMark());
+  #fetchFlowEntry(): void {
+    this.#removeSimpleKey();
+    this.#simpleKeyAllowed = true;
+    this.#fetchIndicator(TokenType.FLOW_ENTRY);
+  }
+
+  #fetchBlockEntry(): void {
+    if (this.#flowLevel === 0) {
+      if (!this.#simpleKeyAllowed) throw this.#scanError('', this.#mark, 'block sequence entries are not allowed in this context');
+      this.#rollIndent(this.#mark.column, -1, TokenType.BLOCK_SEQUENCE_START, this.#curMark());
     }
-    this.removeSimpleKey();
-    this.simpleKeyAllowed = true;
-    const start = this.curMark();
-    this.skip();
-    this.insertToken(-1, { type: 'BLOCK_ENTRY', start, end: this.curMark(), value: '' });
+    this.#removeSimpleKey();
+    this.#simpleKeyAllowed = true;
+    this.#fetchIndicator(TokenType.BLOCK_ENTRY);
   }
 
-  private fetchKey(): void {
-    if (this.flowLevel === 0) {
-      if (!this.simpleKeyAllowed) throw this.scanError('', this.mark, 'mapping keys are not allowed in this context');
-      this.rollIndent(this.mark.column, -1, 'BLOCK_MAPPING_START', this.curMark());
+  #fetchKey(): void {
+    if (this.#flowLevel === 0) {
+      if (!this.#simpleKeyAllowed) throw this.#scanError('', this.#mark, 'mapping keys are not allowed in this context');
+      this.#rollIndent(this.#mark.column, -1, TokenType.BLOCK_MAPPING_START, this.#curMark());
     }
-    this.removeSimpleKey();
-    this.simpleKeyAllowed = this.flowLevel === 0;
-    const start = this.curMark();
-    this.skip();
-    this.insertToken(-1, { type: 'KEY', start, end: this.curMark(), value: '' });
+    this.#removeSimpleKey();
+    this.#simpleKeyAllowed = this.#flowLevel === 0;
+    this.#fetchIndicator(TokenType.KEY);
   }
 
-  private fetchValue(): void {
-    const k = this.simpleKeys[this.simpleKeys.length - 1]!;
-    if (this.simpleKeyIsValid(k)) {
-      this.insertToken(k.tokenNumber, { type: 'KEY', start: { ...k.mark }, end: { ...k.mark }, value: '' });
-      this.rollIndent(k.mark.column, k.tokenNumber, 'BLOCK_MAPPING_START', k.mark);
+  #fetchValue(): void {
+    const k = this.#simpleKeys[this.#simpleKeys.length - 1]!;
+    if (this.#simpleKeyIsValid(k)) {
+      this.#insertToken(k.tokenNumber, { type: TokenType.KEY, start: { ...k.mark }, end: { ...k.mark }, value: '' });
+      this.#rollIndent(k.mark.column, k.tokenNumber, TokenType.BLOCK_MAPPING_START, k.mark);
       k.possible = false;
-      this.simpleKeysByTok.delete(k.tokenNumber);
-      this.simpleKeyAllowed = false;
+      this.#simpleKeysByTok.delete(k.tokenNumber);
+      this.#simpleKeyAllowed = false;
     } else {
-      if (this.flowLevel === 0) {
-        if (!this.simpleKeyAllowed) throw this.scanError('', this.mark, 'mapping values are not allowed in this context');
-        this.rollIndent(this.mark.column, -1, 'BLOCK_MAPPING_START', this.curMark());
+      if (this.#flowLevel === 0) {
+        if (!this.#simpleKeyAllowed) throw this.#scanError('', this.#mark, 'mapping values are not allowed in this context');
+        this.#rollIndent(this.#mark.column, -1, TokenType.BLOCK_MAPPING_START, this.#curMark());
       }
-      this.simpleKeyAllowed = this.flowLevel === 0;
+      this.#simpleKeyAllowed = this.#flowLevel === 0;
     }
-    const start = this.curMark();
-    this.skip();
-    this.insertToken(-1, { type: 'VALUE', start, end: this.curMark(), value: '' });
+    this.#fetchIndicator(TokenType.VALUE);
   }
 
-  private fetchAnchor(type: 'ALIAS' | 'ANCHOR'): void {
-    this.saveSimpleKey();
-    this.simpleKeyAllowed = false;
-    const start = this.curMark();
-    this.skip();
+  #fetchAnchor(type: TokenType.ALIAS | TokenType.ANCHOR): void {
+    this.#saveSimpleKey();
+    this.#simpleKeyAllowed = false;
+    const start = this.#curMark();
+    this.#skip();
     let name = '';
-    while (isAlpha(this.ch())) name += this.readChar();
-    const c = this.ch();
+    while (isAlpha(this.#ch())) name += this.#readChar();
+    const c = this.#ch();
     if (name.length === 0 || !(isBlankZ(c) || (c !== undefined && '?:,]}%@`'.includes(c)))) {
-      throw this.scanError(type === 'ANCHOR' ? 'while scanning an anchor' : 'while scanning an alias', start, 'did not find expected alphabetic or numeric character');
+      throw this.#scanError(type === TokenType.ANCHOR ? 'while scanning an anchor' : 'while scanning an alias', start, 'did not find expected alphabetic or numeric character');
     }
-    this.insertToken(-1, { type, start, end: this.curMark(), value: name });
+    this.#insertToken(-1, { type, start, end: this.#curMark(), value: name });
   }
 
   /** libyaml `yaml_parser_scan_tag`: `value` is the handle (`''` for a verbatim tag), `suffix` the rest. */
-  private fetchTag(): void {
-    this.saveSimpleKey();
-    this.simpleKeyAllowed = false;
-    const start = this.curMark();
+  #fetchTag(): void {
+    this.#saveSimpleKey();
+    this.#simpleKeyAllowed = false;
+    const start = this.#curMark();
     let handle: string;
     let suffix: string;
-    if (this.ch(1) === '<') {
-      this.skip();
-      this.skip();
+    if (this.#ch(1) === '<') {
+      this.#skip();
+      this.#skip();
       handle = '';
-      suffix = this.tagUri(false, '', start);
-      if (this.ch() !== '>') throw this.scanError('while scanning a tag', start, "did not find the expected '>'");
-      this.skip();
+      suffix = this.#tagUri(false, '', start);
+      if (this.#ch() !== '>') throw this.#scanError('while scanning a tag', start, "did not find the expected '>'");
+      this.#skip();
     } else {
-      handle = this.tagHandle(false, start);
+      handle = this.#tagHandle(false, start);
       if (handle.length > 1 && handle.endsWith('!')) {
-        suffix = this.tagUri(false, '', start);
+        suffix = this.#tagUri(false, '', start);
       } else {
-        suffix = this.tagUri(false, handle, start);
+        suffix = this.#tagUri(false, handle, start);
         handle = '!';
         if (suffix.length === 0) [handle, suffix] = [suffix, handle];
       }
     }
-    if (!isBlankZ(this.ch())) throw this.scanError('while scanning a tag', start, 'did not find expected whitespace or line break');
-    this.insertToken(-1, { type: 'TAG', start, end: this.curMark(), value: handle, suffix });
+    if (!isBlankZ(this.#ch())) throw this.#scanError('while scanning a tag', start, 'did not find expected whitespace or line break');
+    this.#insertToken(-1, { type: TokenType.TAG, start, end: this.#curMark(), value: handle, suffix });
   }
 
   /**
@@ -907,20 +910,20 @@ export class Scanner {
    * `\n`; LS and PS are kept as they are (YAML 1.1), which is why they never
    * fold into a space below.
    */
-  private readBreak(): string {
-    const c = this.ch();
+  #readBreak(): string {
+    const c = this.#ch();
     if (c === '\u2028' || c === '\u2029') {
-      this.readLine();
+      this.#readLine();
       return c;
     }
     if (!isBreakCh(c)) return '';
-    this.readLine();
+    this.#readLine();
     return '\n';
   }
 
   /** The characters from `from` to the scanner's position (a run of content copied as is). */
-  private sliceFrom(from: number): string {
-    return this.s.slice(from, this.pos);
+  #sliceFrom(from: number): string {
+    return this.#s.slice(from, this.#pos);
   }
 
   /**
@@ -933,94 +936,94 @@ export class Scanner {
    * the final break and trailing empty lines, clip (default) keeps the final
    * break, keep (`+`) keeps both.
    */
-  private fetchBlockScalar(literal: boolean): void {
-    this.removeSimpleKey();
-    this.simpleKeyAllowed = true;
-    const start = this.curMark();
-    this.skip();
+  #fetchBlockScalar(literal: boolean): void {
+    this.#removeSimpleKey();
+    this.#simpleKeyAllowed = true;
+    const start = this.#curMark();
+    this.#skip();
     let chomping = 0;
     let increment = 0;
     const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
-    const zero = (): ScanError => this.scanError('while scanning a block scalar', start, 'found an indentation indicator equal to 0');
-    if (this.ch() === '+' || this.ch() === '-') {
-      chomping = this.ch() === '+' ? 1 : -1;
-      this.skip();
-      if (isDigit(this.ch())) {
-        if (this.ch() === '0') throw zero();
-        increment = Number(this.ch());
-        this.skip();
+    const zero = (): ScanError => this.#scanError('while scanning a block scalar', start, 'found an indentation indicator equal to 0');
+    if (this.#ch() === '+' || this.#ch() === '-') {
+      chomping = this.#ch() === '+' ? 1 : -1;
+      this.#skip();
+      if (isDigit(this.#ch())) {
+        if (this.#ch() === '0') throw zero();
+        increment = Number(this.#ch());
+        this.#skip();
       }
-    } else if (isDigit(this.ch())) {
-      if (this.ch() === '0') throw zero();
-      increment = Number(this.ch());
-      this.skip();
-      if (this.ch() === '+' || this.ch() === '-') {
-        chomping = this.ch() === '+' ? 1 : -1;
-        this.skip();
+    } else if (isDigit(this.#ch())) {
+      if (this.#ch() === '0') throw zero();
+      increment = Number(this.#ch());
+      this.#skip();
+      if (this.#ch() === '+' || this.#ch() === '-') {
+        chomping = this.#ch() === '+' ? 1 : -1;
+        this.#skip();
       }
     }
-    while (isBlankCh(this.ch())) this.skip();
-    if (this.ch() === '#') {
-      this.scanLineComment(start);
-      while (!isBreakZ(this.ch())) this.skip();
+    while (isBlankCh(this.#ch())) this.#skip();
+    if (this.#ch() === '#') {
+      this.#scanLineComment(start);
+      while (!isBreakZ(this.#ch())) this.#skip();
     }
-    if (!isBreakZ(this.ch())) {
-      throw this.scanError('while scanning a block scalar', start, 'did not find expected comment or line break');
+    if (!isBreakZ(this.#ch())) {
+      throw this.#scanError('while scanning a block scalar', start, 'did not find expected comment or line break');
     }
-    if (isBreakCh(this.ch())) this.skipLine();
+    if (isBreakCh(this.#ch())) this.#skipLine();
     let indent = 0;
-    if (increment > 0) indent = this.indent >= 0 ? this.indent + increment : increment;
+    if (increment > 0) indent = this.#indent >= 0 ? this.#indent + increment : increment;
     let value = '';
     let leadingBreak = '';
-    this.breaks = '';
-    indent = this.blockScalarBreaks(indent, start);
+    this.#breaks = '';
+    indent = this.#blockScalarBreaks(indent, start);
     let leadingBlank = false;
-    while (this.mark.column === indent && !this.eof()) {
+    while (this.#mark.column === indent && !this.#eof()) {
       // At the start of a non-empty content line.
-      const trailingBlank = isBlankCh(this.ch());
+      const trailingBlank = isBlankCh(this.#ch());
       if (!literal && !leadingBlank && !trailingBlank && leadingBreak === '\n') {
         // Folding: a lone line break between two "normal" lines is a space;
         // with empty lines between them, only the empty lines' breaks stay.
-        if (this.breaks.length === 0) value += ' ';
+        if (this.#breaks.length === 0) value += ' ';
       } else {
         value += leadingBreak;
       }
-      value += this.breaks;
+      value += this.#breaks;
       leadingBreak = '';
-      this.breaks = '';
-      leadingBlank = isBlankCh(this.ch());
-      const from = this.pos;
-      while (!isBreakZ(this.ch())) this.skip();
-      value += this.sliceFrom(from);
-      leadingBreak = this.readBreak();
-      indent = this.blockScalarBreaks(indent, start);
+      this.#breaks = '';
+      leadingBlank = isBlankCh(this.#ch());
+      const from = this.#pos;
+      while (!isBreakZ(this.#ch())) this.#skip();
+      value += this.#sliceFrom(from);
+      leadingBreak = this.#readBreak();
+      indent = this.#blockScalarBreaks(indent, start);
     }
     if (chomping !== -1) value += leadingBreak;
-    if (chomping === 1) value += this.breaks;
-    this.breaks = '';
-    this.insertToken(-1, { type: 'SCALAR', start, end: this.curMark(), value, scalarKind: literal ? 'literal' : 'folded' });
+    if (chomping === 1) value += this.#breaks;
+    this.#breaks = '';
+    this.#insertToken(-1, { type: TokenType.SCALAR, start, end: this.#curMark(), value, style: literal ? Style.Literal : Style.Folded });
   }
 
   /**
    * libyaml `yaml_parser_scan_block_scalar_breaks`: skip indentation and empty
-   * lines (their breaks are appended to {@link breaks}); with no indentation
+   * lines (their breaks are appended to `#breaks`); with no indentation
    * yet (`indentIn` 0), the block's indentation is the deepest of these
    * leading empty lines' spaces, at least one more than the parent's.
    */
-  private blockScalarBreaks(indentIn: number, start: Mark): number {
+  #blockScalarBreaks(indentIn: number, start: Mark): number {
     let indent = indentIn;
     let maxIndent = 0;
     for (;;) {
-      while ((indent === 0 || this.mark.column < indent) && this.ch() === ' ') this.skip();
-      if (this.mark.column > maxIndent) maxIndent = this.mark.column;
-      if ((indent === 0 || this.mark.column < indent) && this.ch() === '\t') {
-        throw this.scanError('while scanning a block scalar', start, 'found a tab character where an indentation space is expected');
+      while ((indent === 0 || this.#mark.column < indent) && this.#ch() === ' ') this.#skip();
+      if (this.#mark.column > maxIndent) maxIndent = this.#mark.column;
+      if ((indent === 0 || this.#mark.column < indent) && this.#ch() === '\t') {
+        throw this.#scanError('while scanning a block scalar', start, 'found a tab character where an indentation space is expected');
       }
-      if (!isBreakCh(this.ch())) break;
-      this.breaks += this.readBreak();
+      if (!isBreakCh(this.#ch())) break;
+      this.#breaks += this.#readBreak();
     }
     if (indent === 0) {
-      indent = Math.max(maxIndent, this.indent + 1, 1);
+      indent = Math.max(maxIndent, this.#indent + 1, 1);
     }
     return indent;
   }
@@ -1028,70 +1031,66 @@ export class Scanner {
   /**
    * libyaml `yaml_parser_scan_flow_scalar`: a single- or double-quoted
    * scalar. `''` is a quote in single-quoted scalars; double-quoted ones
-   * have escapes (see {@link escape}) and `\` + line break joins lines with
+   * have escapes (see `#escape`) and `\` + line break joins lines with
    * nothing between them. Blanks before a line break are dropped, as are the
    * next line's leading blanks; a single line break folds into a space, more
    * line breaks leave all but the first.
    */
-  private fetchFlowScalar(single: boolean): void {
-    this.saveSimpleKey();
-    this.simpleKeyAllowed = false;
-    const start = this.curMark();
+  #fetchFlowScalar(single: boolean): void {
+    this.#saveSimpleKey();
+    this.#simpleKeyAllowed = false;
+    const start = this.#curMark();
     const quote = single ? "'" : '"';
-    this.skip();
+    this.#skip();
     let value = '';
     let leadingBreak = '';
     let trailingBreaks = '';
     let whitespaces = '';
     for (;;) {
-      const c = this.ch();
-      if (
-        this.mark.column === 0 &&
-        ((c === '-' && this.ch(1) === '-' && this.ch(2) === '-') || (c === '.' && this.ch(1) === '.' && this.ch(2) === '.')) &&
-        isBlankZ(this.ch(3))
-      ) {
-        throw this.scanError('while scanning a quoted scalar', start, 'found unexpected document indicator');
+      const c = this.#ch();
+      if (this.#atDocumentIndicator(c)) {
+        throw this.#scanError('while scanning a quoted scalar', start, 'found unexpected document indicator');
       }
-      if (this.eof()) throw this.scanError('while scanning a quoted scalar', start, 'found unexpected end of stream');
+      if (this.#eof()) throw this.#scanError('while scanning a quoted scalar', start, 'found unexpected end of stream');
       // Non-blank characters.
       let leadingBlanks = false;
-      let from = this.pos;
-      for (let d = this.ch(); !isBlankZ(d); d = this.ch()) {
+      let from = this.#pos;
+      for (let d = this.#ch(); !isBlankZ(d); d = this.#ch()) {
         if (d === quote) {
-          if (!single || this.ch(1) !== "'") break;
-          value += this.sliceFrom(from) + "'";
-          this.skip();
-          this.skip();
-          from = this.pos;
+          if (!single || this.#ch(1) !== "'") break;
+          value += this.#sliceFrom(from) + "'";
+          this.#skip();
+          this.#skip();
+          from = this.#pos;
         } else if (d === '\\' && !single) {
-          value += this.sliceFrom(from);
-          if (isBreakCh(this.ch(1))) {
+          value += this.#sliceFrom(from);
+          if (isBreakCh(this.#ch(1))) {
             // An escaped line break: the line ends here, nothing is added.
-            this.skip();
-            this.skipLine();
+            this.#skip();
+            this.#skipLine();
             leadingBlanks = true;
-            from = this.pos;
+            from = this.#pos;
             break;
           }
-          value += this.escape(start);
-          from = this.pos;
+          value += this.#escape(start);
+          from = this.#pos;
         } else {
-          this.skip();
+          this.#skip();
         }
       }
-      value += this.sliceFrom(from);
-      if (this.ch() === quote) break;
+      value += this.#sliceFrom(from);
+      if (this.#ch() === quote) break;
       // Blanks and line breaks.
-      for (let d = this.ch(); isBlankCh(d) || isBreakCh(d); d = this.ch()) {
+      for (let d = this.#ch(); isBlankCh(d) || isBreakCh(d); d = this.#ch()) {
         if (isBlankCh(d)) {
-          if (leadingBlanks) this.skip();
-          else whitespaces += this.readChar();
+          if (leadingBlanks) this.#skip();
+          else whitespaces += this.#readChar();
         } else if (!leadingBlanks) {
           whitespaces = '';
-          leadingBreak = this.readBreak();
+          leadingBreak = this.#readBreak();
           leadingBlanks = true;
         } else {
-          trailingBreaks += this.readBreak();
+          trailingBreaks += this.#readBreak();
         }
       }
       if (leadingBlanks) {
@@ -1104,8 +1103,8 @@ export class Scanner {
         whitespaces = '';
       }
     }
-    this.skip();
-    this.insertToken(-1, { type: 'SCALAR', start, end: this.curMark(), value, scalarKind: single ? 'single' : 'double' });
+    this.#skip();
+    this.#insertToken(-1, { type: TokenType.SCALAR, start, end: this.#curMark(), value, style: single ? Style.SingleQuoted : Style.DoubleQuoted });
   }
 
   /**
@@ -1114,8 +1113,8 @@ export class Scanner {
    * (no-break space), `\L` (LS), `\P` (PS), `\` + tab, and `\x` `\u` `\U`
    * code points (surrogates and values above U+10FFFF are errors).
    */
-  private escape(start: Mark): string {
-    const e = this.ch(1);
+  #escape(start: Mark): string {
+    const e = this.#ch(1);
     let codeLength = 0;
     let decoded = '';
     if (e === 'x') codeLength = 2;
@@ -1123,22 +1122,22 @@ export class Scanner {
     else if (e === 'U') codeLength = 8;
     else {
       const i = e === undefined ? -1 : ESCAPE_CHARS.indexOf(e);
-      if (i < 0) throw this.scanError('while parsing a quoted scalar', start, 'found unknown escape character');
+      if (i < 0) throw this.#scanError('while parsing a quoted scalar', start, 'found unknown escape character');
       decoded = ESCAPE_VALUES[i]!;
     }
-    this.skip();
-    this.skip();
+    this.#skip();
+    this.#skip();
     if (codeLength === 0) return decoded;
     let value = 0;
     for (let k = 0; k < codeLength; k++) {
-      const h = this.ch(k);
-      if (!isHex(h)) throw this.scanError('while parsing a quoted scalar', start, 'did not find expected hexdecimal number');
+      const h = this.#ch(k);
+      if (!isHex(h)) throw this.#scanError('while parsing a quoted scalar', start, 'did not find expected hexdecimal number');
       value = value * 16 + parseInt(h!, 16);
     }
     if ((value >= 0xd800 && value <= 0xdfff) || value > 0x10ffff) {
-      throw this.scanError('while parsing a quoted scalar', start, 'found invalid Unicode character escape code');
+      throw this.#scanError('while parsing a quoted scalar', start, 'found invalid Unicode character escape code');
     }
-    for (let k = 0; k < codeLength; k++) this.skip();
+    for (let k = 0; k < codeLength; k++) this.#skip();
     return String.fromCodePoint(value);
   }
 
@@ -1150,35 +1149,31 @@ export class Scanner {
    * folds into a space, more leave all but the first (as in quoted scalars).
    * Trailing blanks and breaks are not part of the value.
    */
-  private fetchPlainScalar(): void {
-    this.saveSimpleKey();
-    this.simpleKeyAllowed = false;
-    const start = this.curMark();
-    let end = this.curMark();
-    const indent = this.indent + 1;
+  #fetchPlainScalar(): void {
+    this.#saveSimpleKey();
+    this.#simpleKeyAllowed = false;
+    const start = this.#curMark();
+    let end = this.#curMark();
+    const indent = this.#indent + 1;
     let value = '';
     let leadingBreak = '';
     let trailingBreaks = '';
     let whitespaces = '';
     let leadingBlanks = false;
     for (;;) {
-      const c = this.ch();
-      if (
-        this.mark.column === 0 &&
-        ((c === '-' && this.ch(1) === '-' && this.ch(2) === '-') || (c === '.' && this.ch(1) === '.' && this.ch(2) === '.')) &&
-        isBlankZ(this.ch(3))
-      ) {
+      const c = this.#ch();
+      if (this.#atDocumentIndicator(c)) {
         break;
       }
       if (c === '#') break;
-      const from = this.pos;
-      for (let d = this.ch(); !isBlankZ(d); d = this.ch()) {
-        if ((d === ':' && isBlankZ(this.ch(1))) || (this.flowLevel > 0 && FLOW_INDICATORS.includes(d!))) break;
+      const from = this.#pos;
+      for (let d = this.#ch(); !isBlankZ(d); d = this.#ch()) {
+        if ((d === ':' && isBlankZ(this.#ch(1))) || (this.#flowLevel > 0 && FLOW_INDICATORS.includes(d!))) break;
         if (leadingBlanks || whitespaces.length > 0) {
           // Join what came before this run: folded breaks or the blanks.
           if (leadingBlanks) {
             if (leadingBreak === '\n') value += trailingBreaks.length === 0 ? ' ' : trailingBreaks;
-            else value += leadingBreak + trailingBreaks;
+        else value += leadingBreak + trailingBreaks;
             leadingBreak = '';
             trailingBreaks = '';
             leadingBlanks = false;
@@ -1187,32 +1182,32 @@ export class Scanner {
             whitespaces = '';
           }
         }
-        this.skip();
+        this.#skip();
       }
-      if (this.pos > from) {
-        value += this.sliceFrom(from);
-        end = this.curMark();
+      if (this.#pos > from) {
+        value += this.#sliceFrom(from);
+        end = this.#curMark();
       }
-      if (!(isBlankCh(this.ch()) || isBreakCh(this.ch()))) break;
-      for (let d = this.ch(); isBlankCh(d) || isBreakCh(d); d = this.ch()) {
+      if (!(isBlankCh(this.#ch()) || isBreakCh(this.#ch()))) break;
+      for (let d = this.#ch(); isBlankCh(d) || isBreakCh(d); d = this.#ch()) {
         if (isBlankCh(d)) {
-          if (leadingBlanks && this.mark.column < indent && d === '\t') {
-            throw this.scanError('while scanning a plain scalar', start, 'found a tab character that violates indentation');
+          if (leadingBlanks && this.#mark.column < indent && d === '\t') {
+            throw this.#scanError('while scanning a plain scalar', start, 'found a tab character that violates indentation');
           }
-          if (leadingBlanks) this.skip();
-          else whitespaces += this.readChar();
+          if (leadingBlanks) this.#skip();
+          else whitespaces += this.#readChar();
         } else if (!leadingBlanks) {
           whitespaces = '';
-          leadingBreak = this.readBreak();
+          leadingBreak = this.#readBreak();
           leadingBlanks = true;
         } else {
-          trailingBreaks += this.readBreak();
+          trailingBreaks += this.#readBreak();
         }
       }
-      if (this.flowLevel === 0 && this.mark.column < indent) break;
+      if (this.#flowLevel === 0 && this.#mark.column < indent) break;
     }
-    if (leadingBlanks) this.simpleKeyAllowed = true;
-    this.insertToken(-1, { type: 'SCALAR', start, end, value, scalarKind: 'plain' });
+    if (leadingBlanks) this.#simpleKeyAllowed = true;
+    this.#insertToken(-1, { type: TokenType.SCALAR, start, end, value, style: 0 });
   }
 }
 
