@@ -1,8 +1,10 @@
 // Browser bundle budgets per entry point (gzipped KB, esbuild, minified,
 // code splitting; scripts/size.mjs). A budget is a ceiling that fails the
-// suite when a change makes an entry heavier. Issue 6's goal for the main
-// entry is a 50 KB decrypt path (all five formats, age X25519 + PQ, with
-// WebCrypto); `GOAL` records it and the gap is reported, not hidden.
+// suite when a change makes an entry heavier. Issue 6's goal: a page that
+// decrypts and verifies all five formats with age (X25519 + PQ) through
+// the main entry loads at most 50 KB gzipped (`GOAL_DECRYPT_KB`, asserted
+// on the decrypt-only app build); the whole root entry, with encryption,
+// re-keying and tree editing too, is reported beside it.
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: plain ESM script without types
 import { measure, measureApps } from '../scripts/size.mjs';
@@ -11,12 +13,12 @@ type Sizes = Record<string, { entry: number; upfront: number; decrypt: number; t
 
 /** Ceilings in KB gzipped: up-front (entry + static imports) and, for the root, the decrypt path. */
 const BUDGET: Record<string, { upfront: number; decrypt?: number }> = {
-  '.': { upfront: 43, decrypt: 84 },
-  './stores/yaml': { upfront: 21 },
-  './stores/json': { upfront: 6.5 },
-  './stores/dotenv': { upfront: 4.5 },
-  './stores/ini': { upfront: 6.2 },
-  './stores/binary': { upfront: 6.7 },
+  '.': { upfront: 25.5, decrypt: 55 },
+  './stores/yaml': { upfront: 18.6 },
+  './stores/json': { upfront: 5.5 },
+  './stores/dotenv': { upfront: 4.0 },
+  './stores/ini': { upfront: 5.7 },
+  './stores/binary': { upfront: 5.7 },
   './pgp': { upfront: 2.5 },
   './aws-kms': { upfront: 3.2 },
   './gcp-kms': { upfront: 2 },
@@ -27,10 +29,10 @@ const BUDGET: Record<string, { upfront: number; decrypt?: number }> = {
 /**
  * Ceilings for app-shaped builds (scripts/size.mjs `APPS`): `decrypt-only`
  * is a page that imports only `decrypt` from the main entry, issue 6's case.
- * Measured 34.8 / 75.5 KB; ceilings ~5% above.
+ * Measured 17.2 / 46.4 KB; the decrypt path's ceiling is the goal itself.
  */
 const APP_BUDGET: Record<string, { upfront: number; decrypt: number }> = {
-  'decrypt-only': { upfront: 34.5, decrypt: 77 },
+  'decrypt-only': { upfront: 18.2, decrypt: 50 },
 };
 const GOAL_DECRYPT_KB = 50;
 
@@ -41,7 +43,7 @@ describe('bundle size per entry point', () => {
     expect(Object.keys(sizes).sort()).toEqual(Object.keys(BUDGET).sort());
     const kb = (n: number) => (n / 1024).toFixed(1);
     console.log(
-      `[size] . up-front ${kb(sizes['.']!.upfront)} KB, decrypt path ${kb(sizes['.']!.decrypt)} KB (goal ${GOAL_DECRYPT_KB} KB), all chunks ${kb(sizes['.']!.total)} KB`,
+      `[size] . (every export) up-front ${kb(sizes['.']!.upfront)} KB, decrypt path ${kb(sizes['.']!.decrypt)} KB, all chunks ${kb(sizes['.']!.total)} KB`,
     );
   }, 60_000);
 
@@ -52,6 +54,10 @@ describe('bundle size per entry point', () => {
     const kb = (n: number) => (n / 1024).toFixed(1);
     for (const [name, s] of Object.entries(apps)) console.log(`[size] app ${name}: up-front ${kb(s.upfront)} KB, decrypt path ${kb(s.decrypt)} KB (goal ${GOAL_DECRYPT_KB} KB)`);
   }, 60_000);
+
+  it('issue 6: a page that decrypts and verifies all five formats with age (X25519 + PQ) loads at most 50 KB gzipped', () => {
+    expect(apps['decrypt-only']!.decrypt / 1024).toBeLessThanOrEqual(GOAL_DECRYPT_KB);
+  });
 
   it.each(Object.entries(APP_BUDGET))('app %s stays within its budget', (name, b) => {
     const s = apps[name]!;
