@@ -27,7 +27,7 @@
  */
 import { chacha20poly1305 } from '../chacha20poly1305.js';
 import { goQuote } from '../gofmt.js';
-import { concat } from '../encoding.js';
+import { base64Decode, concat } from '../encoding.js';
 
 // ---------------------------------------------------------------------------
 // Crypto helper: WebCrypto first, noble (dynamically imported) otherwise.
@@ -232,6 +232,19 @@ function b64encode(b: Uint8Array, pad: boolean): string {
  * and `\n` are skipped (age's callers refuse them beforehand where needed).
  */
 function b64decode(src: Uint8Array, pad: boolean): Uint8Array | string {
+  // Valid input (every real file) takes the shared decoder; anything it
+  // refuses goes through the quantum-by-quantum form below for Go's error text.
+  let text = latin1.decode(src);
+  if (!pad) {
+    if (text.includes('=')) return b64decodeGo(src, pad); // padding in raw base64
+    text += ['', '', '==', '='][text.replace(/[\r\n]/g, '').length % 4]!;
+  }
+  return base64Decode(text, true) ?? b64decodeGo(src, pad);
+}
+
+const latin1 = /* @__PURE__ */ new TextDecoder('latin1');
+
+function b64decodeGo(src: Uint8Array, pad: boolean): Uint8Array | string {
   const corrupt = (i: number) => `illegal base64 data at input byte ${i}`;
   const out: number[] = [];
   let si = 0;
