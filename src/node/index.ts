@@ -9,7 +9,6 @@
  * ```
  * @module
  */
-import { readFile } from 'node:fs/promises';
 import { decryptToBytes, encryptToBytes, type DecryptOptions, type EncryptOptions } from '../sops.js';
 import type { Env } from './age-keys.js';
 import { writeFileAtomic } from './files.js';
@@ -52,14 +51,14 @@ export interface DecryptFileOptions extends Partial<DecryptOptions> {
  * `identities`. Returns the exact bytes `sops decrypt` prints.
  */
 export async function decryptFile(path: string, options: DecryptFileOptions = {}): Promise<Uint8Array> {
-  const data = new Uint8Array(await readFile(path));
+  const data = new Uint8Array(await (await import('node:fs/promises')).readFile(path));
   const { env, ...rest } = options;
   return decryptToBytes(data, { fileName: path, ...rest, identities: [...(rest.identities ?? []), ...defaultIdentities(env ?? process.env)] });
 }
 
 /** Encrypt a file's contents and return the encrypted bytes (`output` given: write there atomically). */
 export async function encryptFile(path: string, options: Partial<EncryptOptions> & { output?: string } = {}): Promise<Uint8Array> {
-  const data = new Uint8Array(await readFile(path));
+  const data = new Uint8Array(await (await import('node:fs/promises')).readFile(path));
   const { output, ...rest } = options;
   const out = await encryptToBytes(data, { fileName: path, ...rest });
   if (output !== undefined) writeFileAtomic(output, out);

@@ -11,7 +11,6 @@
  */
 import { childProcess } from '../../node/builtins.js';
 import { chmodSync, constants, mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { isAbsolute, join, normalize, sep } from 'node:path';
 import { ExitCode, SopsError } from '../../errors.js';
 import { storeFor } from '../../sops.js';
@@ -70,7 +69,7 @@ async function execWithFile(io: CliIo, command: string, plaintext: Uint8Array, o
       fifoPath = path;
       // Opening a FIFO for writing waits for a reader: do it off the main flow, as sops's goroutine.
       writer = (async () => {
-        const h = await open(path, constants.O_WRONLY);
+        const h = await (await import('node:fs/promises')).open(path, constants.O_WRONLY);
         try {
           await h.writeFile(plaintext);
         } finally {
