@@ -65,11 +65,9 @@ function load() {
   } catch {
     cachedData = undefined;
   }
-  const script = new vm.Script(Module.wrap(source), {
-    filename: BUNDLE,
-    cachedData,
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  });
+  // No dynamic import() in the bundle (scripts/build-cli.mjs turns them into
+  // require()), so no vm loader hook is needed.
+  const script = new vm.Script(Module.wrap(source), { filename: BUNDLE, cachedData });
   const mod = { exports: {}, filename: BUNDLE, id: BUNDLE, loaded: false };
   script.runInThisContext()(mod.exports, Module.createRequire(BUNDLE), mod, BUNDLE, path.dirname(BUNDLE));
   const fresh = cachedData === undefined || script.cachedDataRejected;

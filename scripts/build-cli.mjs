@@ -5,7 +5,26 @@
 // The library entry points stay unbundled ES modules (dist/**), for tree
 // shaking by users' bundlers. Optional peers (openpgp, cloud SDKs) stay
 // external: loaded with import() only when used.
+import { readFile } from 'node:fs/promises';
 import { build } from 'esbuild';
+
+/**
+ * `import()` of what stays outside the bundle (Node built-ins, the optional
+ * peers, typage, re2js) becomes `require()`: bin/sops-ts.cjs runs the bundle
+ * through vm.Script for V8's code cache, where `import()` would need Node's
+ * experimental vm loader hook (and its warning on stderr). Node >= 20.19
+ * can require() ES modules, so the ESM-only packages load this way too.
+ */
+const requireExternals = {
+  name: 'require-externals',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const contents = text.replace(/(?<!typeof )\bimport\((?=(['"])(?:node:|openpgp|age-encryption|re2js)|name\))/g, '__sopsTsImport(');
+      return { contents, loader: 'ts' };
+    });
+  },
+};
 
 await build({
   entryPoints: ['src/cli/main.ts'],
@@ -21,6 +40,9 @@ await build({
   external: ['openpgp', '@aws-sdk/*', '@google-cloud/*', '@azure/*', 'google-auth-library', 're2js', 'age-encryption'],
   // The sources are ES modules: `import.meta.url` (for createRequire) is the bundle's own URL.
   define: { 'import.meta.url': '__sopsTsModuleUrl' },
-  banner: { js: "const __sopsTsModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  banner: {
+    js: "const __sopsTsModuleUrl = require('node:url').pathToFileURL(__filename).href;\nconst __sopsTsImport = (s) => Promise.resolve().then(() => require(s));",
+  },
+  plugins: [requireExternals],
   logLevel: 'warning',
 });

@@ -69,6 +69,28 @@ describe('README main job', () => {
   });
 });
 
+describe('bin/sops-ts.cjs: what the bundle loads from outside it', () => {
+  // The bundle turns import() of packages outside it into require() (scripts/build-cli.mjs):
+  // typage (ESM-only, through require(esm)) for SSH identities, re2js for a path_regex
+  // outside the RegExp subset. Run through the real bin, not main().
+  it('an SSH identity (typage) and a re2js-only path_regex work, with nothing on stderr', () => {
+    const d = mkdtempSync(join(tmpdir(), 'sops-ts-bin-ext-'));
+    spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(d, 'k')]);
+    writeFileSync(join(d, 'p.yaml'), 'a: b\n');
+    writeFileSync(join(d, '.sops.yaml'), `creation_rules:\n  - path_regex: (?i)\\p{Greek}*p\\.yaml$\n    age: ${readFileSync(join(d, 'k.pub'), 'utf8').trim()}\n`);
+    const bin = join(REPO_ROOT, 'bin', 'sops-ts.cjs');
+    const env = { PATH: process.env.PATH, HOME: d, SOPS_AGE_SSH_PRIVATE_KEY_FILE: join(d, 'k') };
+    const enc = spawnSync(process.execPath, [bin, 'encrypt', 'p.yaml'], { cwd: d, env, encoding: 'utf8' });
+    expect(enc.stderr).toBe('');
+    expect(enc.status).toBe(0);
+    expect(enc.stdout).toContain('recipient: ssh-ed25519 ');
+    writeFileSync(join(d, 'e.yaml'), enc.stdout);
+    const dec = spawnSync(process.execPath, [bin, 'decrypt', 'e.yaml'], { cwd: d, env, encoding: 'utf8' });
+    expect(dec.stderr).toBe('');
+    expect(dec.stdout).toBe('a: b\n');
+  });
+});
+
 describe('bin/sops-ts.cjs compile cache', () => {
   const bin = join(REPO_ROOT, 'bin', 'sops-ts.cjs');
   const decryptWith = (cacheDir: string, extra: Record<string, string> = {}) =>

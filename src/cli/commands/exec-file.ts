@@ -78,6 +78,13 @@ async function execWithFile(io: CliIo, command: string, plaintext: Uint8Array, o
         }
       })().catch(() => {
         done = true;
+        // Whatever went wrong, the command must not wait for a writer forever:
+        // a writer that opens and closes gives its reader end-of-file.
+        try {
+          closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK));
+        } catch {
+          // no reader left
+        }
       });
     } else {
       path = join(dir, opts.filename || `${FALLBACK_FILENAME}${randomDigits()}`);
