@@ -239,6 +239,8 @@ async function measureOp(op, inp, budget, only) {
   specs.push({ tool: 'sops-decoder', kind: 'library', unsupported: 'sopsDecoderKms' });
   const cliArgs = op === 'decrypt' ? ['decrypt', inp.enc] : encryptArgs(inp.plain, inp.regex);
   const checkProc = op === 'decrypt' ? (stdout) => same(stdout.toString('utf8'), ref, 'sops') : null;
+  // Issue 7's floor for any Node CLI: a bare `node -e 0` on the same machine, in the same run.
+  if (inp.values <= 5) specs.push({ tool: 'node -e 0 (the floor for a Node CLI)', kind: 'process', cmd: NODE, args: ['-e', '0'] });
   specs.push({ tool: 'sops-ts CLI', kind: 'process', cmd: NODE, args: [CLI, ...cliArgs], check: checkProc });
   if (sops.bin) specs.push({ tool: `sops ${SOPS_VERSION}`, kind: 'process', cmd: sops.bin, args: cliArgs, check: checkProc });
   else specs.push({ tool: `sops ${SOPS_VERSION}`, kind: 'process', skipped: 'noSops' });
