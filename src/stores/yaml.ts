@@ -393,16 +393,20 @@ class TreeBuilder {
     }
   }
 
-  /** sops `appendCommentToMapWithInline` / `appendCommentToListWithInline`: one item per non-empty line, `#` dropped. */
-  #comments(text: string, inline: boolean): Comment[] {
-    const out: Comment[] = [];
-    if (text === '') return out;
+  /**
+   * sops `appendCommentToListWithInline`: one item per non-empty line, `#`
+   * dropped, appended to `out`. (Most nodes have no comments: nothing is
+   * allocated for those.)
+   */
+  #comments(out: Value[], text: string, inline: boolean): void {
+    if (text === '') return;
     for (const line of text.split('\n')) if (line !== '') out.push(new Comment(line.slice(1), inline));
-    return out;
   }
 
+  /** sops `appendCommentToMapWithInline`: as {@link TreeBuilder.#comments}, as items with comment keys. */
   #mapComments(items: TreeItem[], text: string, inline = false): void {
-    for (const c of this.#comments(text, inline)) items.push({ key: c, value: null });
+    if (text === '') return;
+    for (const line of text.split('\n')) if (line !== '') items.push({ key: new Comment(line.slice(1), inline), value: null });
   }
 
   #scalar(n: YamlNode): Value {
@@ -422,16 +426,16 @@ class TreeBuilder {
       case 'sequence': {
         const out: Value[] = [];
         if (!handled) {
-          out.push(...this.#comments(node.headComment, false));
-          out.push(...this.#comments(node.lineComment, false));
+          this.#comments(out, node.headComment, false);
+          this.#comments(out, node.lineComment, false);
         }
         for (const item of node.content) {
-          out.push(...this.#comments(item.headComment, false));
-          out.push(...this.#comments(item.lineComment, true));
+          this.#comments(out, item.headComment, false);
+          this.#comments(out, item.lineComment, true);
           out.push(this.#value(item, true));
-          out.push(...this.#comments(item.footComment, false));
+          this.#comments(out, item.footComment, false);
         }
-        if (!handled) out.push(...this.#comments(node.footComment, false));
+        if (!handled) this.#comments(out, node.footComment, false);
         return out;
       }
       case 'mapping':

@@ -175,8 +175,20 @@ class EventParser {
     return e;
   }
 
+  /** An event; fields not in `init` are empty (read one by one: faster than spreading `init` over defaults). */
   #event(type: EventType, start: Mark, init: Partial<Event> = {}): Event {
-    return { type, start, anchor: '', tag: '', value: '', style: 0, flow: false, head: '', line: '', foot: '', ...init };
+    return {
+      type,
+      start,
+      anchor: init.anchor ?? '',
+      tag: init.tag ?? '',
+      value: init.value ?? '',
+      style: init.style ?? 0,
+      flow: init.flow ?? false,
+      head: init.head ?? '',
+      line: init.line ?? '',
+      foot: init.foot ?? '',
+    };
   }
 
   #popState(): void {

@@ -99,10 +99,29 @@ interface ScalarAnalysis {
   blockAllowed: boolean;
 }
 
-/** libyaml `yaml_emitter_analyze_scalar`: which styles can represent `value`. */
+/** Printable ASCII without spaces: no breaks, blanks or special characters, so only indicators matter. */
+const ASCII_WORD = /^[!-~]+$/;
+/**
+ * Block indicators in such a value (no blanks, so `: ` and ` #` cannot
+ * occur): a `---`/`...` start, a leading indicator, a lone `-`, `?` or `:`,
+ * a final `:`.
+ */
+const BLOCK_INDICATOR = /^(?:---|\.\.\.|[#,[\]{}&*!|>'"%@`]|[-?:]$)|.:$/;
+/** Flow indicators in such a value, besides the block ones: `,?[]{}:` anywhere. */
+const FLOW_INDICATOR = /[,?[\]{}:]/;
+
+/**
+ * libyaml `yaml_emitter_analyze_scalar`: which styles can represent `value`.
+ * Values of printable ASCII without spaces (almost every value sops writes:
+ * names, numbers, `ENC[…]` strings) take a short path with the same result.
+ */
 export function analyzeScalar(value: string): ScalarAnalysis {
   if (value.length === 0) {
     return { multiline: false, flowPlainAllowed: false, blockPlainAllowed: true, singleQuotedAllowed: true, blockAllowed: false };
+  }
+  if (ASCII_WORD.test(value)) {
+    const block = BLOCK_INDICATOR.test(value);
+    return { multiline: false, flowPlainAllowed: !block && !FLOW_INDICATOR.test(value), blockPlainAllowed: !block, singleQuotedAllowed: true, blockAllowed: true };
   }
   const v = codePoints(value);
   let blockIndicators = false;
@@ -295,6 +314,12 @@ class Emitter {
       this.#stateMachine(e);
       this.#head++;
     }
+    // Events are fed one at a time and only a few are looked ahead at:
+    // once all are handled, the queue starts over (it never holds a whole document).
+    if (this.#head === this.#events.length) {
+      this.#events.length = 0;
+      this.#head = 0;
+    }
   }
 
   #needMoreEvents(): boolean {
@@ -350,8 +375,10 @@ class Emitter {
     this.#indention = true;
   }
 
+  /** Append a run of characters (no line breaks): the column advances by its characters, not UTF-16 units. */
   #writeAll(s: string): void {
-    for (const ch of s) this.#put(ch);
+    this.out += s;
+    this.#column += charCount(s);
   }
 
   /** Copy one break character: `\n` becomes the output line break, others are kept. */
@@ -394,7 +421,10 @@ class Emitter {
       this.#putBreak();
     }
     if (this.#footIndent === indent) this.#putBreak();
-    while (this.#column < indent) this.#put(' ');
+    if (this.#column < indent) {
+      this.out += ' '.repeat(indent - this.#column);
+      this.#column = indent;
+    }
     this.#whitespace = true;
     this.#footIndent = -1;
   }
@@ -918,7 +948,9 @@ class Emitter {
   #writePlainScalar(value: string): void {
     if (value.length > 0 && !this.#whitespace) this.#put(' ');
     let breaks = false;
-    for (const ch of value) {
+    // One line (nearly always) is written as is: spaces never fold, as the width is unlimited.
+    if (!LINE_BREAK.test(value)) this.#writeAll(value);
+    else for (const ch of value) {
       const c = ch.codePointAt(0)!;
       if (isSpace(c)) {
         // Width is unlimited, so spaces never fold.
@@ -1089,6 +1121,16 @@ function utf8Length(s: string): number {
   return n;
 }
 
+const SURROGATE_PAIRS = /[\ud800-\udbff][\udc00-\udfff]/g;
+
+/** The number of characters (code points; a lone surrogate is one) in `s`: libyaml's columns. */
+function charCount(s: string): number {
+  return s.length - (s.match(SURROGATE_PAIRS)?.length ?? 0);
+}
+
+/** Line break characters (libyaml `IS_BREAK`). */
+const LINE_BREAK = /[\r\n\u0085\u2028\u2029]/;
+
 const STYLE_OF: Record<number, ScalarStyle> = {
   [Style.DoubleQuoted]: ScalarStyle.Double,
   [Style.SingleQuoted]: ScalarStyle.Single,
@@ -1096,8 +1138,8 @@ const STYLE_OF: Record<number, ScalarStyle> = {
   [Style.Folded]: ScalarStyle.Folded,
 };
 
-/** Turn a node into emitter events, as go-yaml v3's `encoder.node`. */
-function nodeEvents(node: YamlNode, tail: string, out: Event[]): void {
+/** Feed a node's events to the emitter as they are made (go-yaml v3's `encoder.node`): a document's events are never all held at once. */
+function nodeEvents(node: YamlNode, tail: string, out: Emitter): void {
   let tag = node.tag;
   let forceQuoting = false;
   if (tag !== '' && (node.style & Style.Tagged) === 0) {
@@ -1118,12 +1160,12 @@ function nodeEvents(node: YamlNode, tail: string, out: Event[]): void {
   }
   switch (node.kind) {
     case 'document':
-      out.push(ev(EventType.DOCUMENT_START, { head: node.headComment }));
+      out.emit(ev(EventType.DOCUMENT_START, { head: node.headComment }));
       for (const c of node.content) nodeEvents(c, '', out);
-      out.push(ev(EventType.DOCUMENT_END, { foot: node.footComment }));
+      out.emit(ev(EventType.DOCUMENT_END, { foot: node.footComment }));
       return;
     case 'sequence':
-      out.push(
+      out.emit(
         ev(EventType.SEQUENCE_START, {
           anchor: node.anchor,
           tag: longTag(tag),
@@ -1133,10 +1175,10 @@ function nodeEvents(node: YamlNode, tail: string, out: Event[]): void {
         }),
       );
       for (const c of node.content) nodeEvents(c, '', out);
-      out.push(ev(EventType.SEQUENCE_END, { line: node.lineComment, foot: node.footComment }));
+      out.emit(ev(EventType.SEQUENCE_END, { line: node.lineComment, foot: node.footComment }));
       return;
     case 'mapping': {
-      out.push(
+      out.emit(
         ev(EventType.MAPPING_START, {
           anchor: node.anchor,
           tag: longTag(tag),
@@ -1157,11 +1199,11 @@ function nodeEvents(node: YamlNode, tail: string, out: Event[]): void {
         t = foot;
         nodeEvents(node.content[i + 1]!, '', out);
       }
-      out.push(ev(EventType.MAPPING_END, { tail: t, line: node.lineComment, foot: node.footComment }));
+      out.emit(ev(EventType.MAPPING_END, { tail: t, line: node.lineComment, foot: node.footComment }));
       return;
     }
     case 'alias':
-      out.push(ev(EventType.ALIAS, { anchor: node.value, head: node.headComment, line: node.lineComment, foot: node.footComment }));
+      out.emit(ev(EventType.ALIAS, { anchor: node.value, head: node.headComment, line: node.lineComment, foot: node.footComment }));
       return;
     case 'scalar': {
       const value = node.value;
@@ -1171,7 +1213,7 @@ function nodeEvents(node: YamlNode, tail: string, out: Event[]): void {
       else if (value.includes('\n')) style = ScalarStyle.Literal;
       else if (forceQuoting) style = ScalarStyle.Double;
       const implicit = tag === '';
-      out.push(
+      out.emit(
         ev(EventType.SCALAR, {
           anchor: node.anchor,
           tag: implicit ? '' : longTag(tag),
@@ -1201,15 +1243,14 @@ export class YamlEncoder {
   }
   /** Encode one document (a `document` node, or any node wrapped in an implicit document). */
   encode(node: YamlNode): void {
-    const events: Event[] = [];
+    const emitter = this.#emitter;
     if (node.kind === 'document') {
-      nodeEvents(node, '', events);
+      nodeEvents(node, '', emitter);
     } else {
-      events.push(ev(EventType.DOCUMENT_START));
-      nodeEvents(node, '', events);
-      events.push(ev(EventType.DOCUMENT_END));
+      emitter.emit(ev(EventType.DOCUMENT_START));
+      nodeEvents(node, '', emitter);
+      emitter.emit(ev(EventType.DOCUMENT_END));
     }
-    for (const e of events) this.#emitter.emit(e);
   }
   /** Finish the stream and return the text. */
   close(): string {

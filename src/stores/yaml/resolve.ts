@@ -87,6 +87,13 @@ function parseGoIntBase0(s: string, signed: boolean): bigint | undefined {
   return n <= UINT64_MAX ? n : undefined;
 }
 
+/**
+ * Every character the int, float and timestamp forms can have (digits,
+ * signs, `_`, base prefixes and hex digits, `.`, `e`, date and time
+ * separators, `Z`): a string with any other is a `!!str` at once. (Random
+ * tokens starting with a digit are common in secrets.)
+ */
+const NUMERIC_CHARS = /^[-+0-9_xXoObBa-fA-F.,: tTZ]*$/;
 const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
 
 /** Go `strconv.ParseFloat` for the decimal forms go-yaml passes it; `undefined` on syntax or range error. */
@@ -171,6 +178,7 @@ function resolveImplicit(input: string, tag: string): Resolved {
     }
     case 'D':
     case 'S': {
+      if (!NUMERIC_CHARS.test(input)) break;
       if (tag === '' || tag === '!!timestamp') {
         const t = parseTimestamp(input);
         if (t) return { tag: '!!timestamp', value: t };

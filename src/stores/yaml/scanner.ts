@@ -142,6 +142,9 @@ export interface ReaderInput {
 /** go-yaml's raw read size: a `bytes.Reader` fills its 512-byte raw buffer per read. */
 const RAW_CHUNK = 512;
 
+/** U+FFFD, or a character outside {@link allowedChar}'s set (in text where surrogates only come in pairs). */
+const SUSPECT_CHAR = /[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffc\ud800-\udfff]/;
+
 const allowedChar = (v: number): boolean =>
   v === 0x09 ||
   v === 0x0a ||
@@ -169,6 +172,12 @@ export function readInput(data: string | Uint8Array): ReaderInput {
   // text is decoded once at the end, from byte offsets: building it a
   // character at a time made large files slow and garbage-heavy.
   const decode = (end: number) => new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes.subarray(begin, end));
+  // The common case, natively: the decoder turns bad UTF-8 (encoded
+  // surrogates included) into U+FFFD, so text without U+FFFD or a character
+  // the reader refuses was valid, and its surrogates are pairs (characters
+  // above U+FFFF). Otherwise (a real U+FFFD too) the loop finds what, where.
+  const text = decode(n);
+  if (!SUSPECT_CHAR.test(text)) return { text };
   // Byte offset where the characters of complete chunks before the current one end.
   let chunkTextEnd = begin;
   let chunkEnd = RAW_CHUNK;
@@ -209,7 +218,7 @@ export function readInput(data: string | Uint8Array): ReaderInput {
       chunkEnd += RAW_CHUNK;
     }
   }
-  return { text: decode(n) };
+  return { text };
 }
 
 const isBreakCh = (c: string | undefined): boolean =>
@@ -225,14 +234,19 @@ const URI_CHARS = /^[;/?:@&=+$,.!~*'()[\]%]$/;
 const isHex = (c: string | undefined): boolean => c !== undefined && /^[0-9A-Fa-f]$/.test(c);
 
 /**
- * The scanner. Tokens are kept in one array (never dropped); `#tokensParsed`
- * counts those the parser has consumed, as go-yaml's queue head. Members
+ * The scanner. Tokens are numbered from the stream start, as go-yaml's queue
+ * positions; `#tokensParsed` counts those the parser has consumed (go-yaml's
+ * queue head). `#tokens` holds the tokens from number `#tokensBase` on:
+ * consumed ones are dropped from time to time, keeping the last two (their
+ * types and marks decide where comments go), so that a large document's
+ * tokens die young. Members
  * used only here are `#private`, as in the parser and emitter: minifiers
  * shorten those names (and no other property names), which keeps the
  * browser bundle small.
  */
 export class Scanner {
   readonly #tokens: Token[] = [];
+  #tokensBase = 0;
   readonly comments: CommentBlock[] = [];
   #tokensParsed = 0;
   #tokenAvailable = false;
@@ -244,6 +258,7 @@ export class Scanner {
   readonly #bufferStartsWithBom: boolean;
   #pos = 0;
   #mark: Mark = { index: 0, line: 0, column: 0 };
+  #lastMark: Mark = { index: 0, line: 0, column: 0 };
   #newlines = 0;
   #indent = -1;
   #indents: number[] = [];
@@ -280,8 +295,15 @@ export class Scanner {
     return new ScanError(context, contextMark, problem, this.#mark);
   }
 
+  /**
+   * A snapshot of the current position. Marks other than `#mark` are never
+   * changed once taken, so tokens, simple keys and comments share them, and
+   * a snapshot of an unchanged position is the previous one.
+   */
   #curMark(): Mark {
-    return { ...this.#mark };
+    const m = this.#lastMark;
+    if (m.index === this.#mark.index && m.line === this.#mark.line && m.column === this.#mark.column) return m;
+    return (this.#lastMark = { ...this.#mark });
   }
 
   /** At `---` or `...` at the start of a line, followed by a blank, a break or the end (`c`: the current character). */
@@ -299,34 +321,50 @@ export class Scanner {
     this.#mark.column++;
   }
 
-  /** libyaml `skip_line`: one line break (CRLF counts as two characters). */
-  #skipLine(): void {
-    if (this.#ch() === '\r' && this.#ch(1) === '\n') {
-      this.#pos += 2;
-      this.#mark.index += 2;
-      this.#mark.column = 0;
-      this.#mark.line++;
-      this.#newlines++;
-    } else if (isBreakCh(this.#ch())) {
-      this.#pos += 1;
-      this.#mark.index += 1;
-      this.#mark.column = 0;
-      this.#mark.line++;
-      this.#newlines++;
+  /**
+   * Skip the run of characters `run` (a sticky regex of characters of one
+   * UTF-16 unit, no breaks; either all blanks or none) matches here: `#skip`
+   * for each, at once. Returns whether it skipped anything. The fast path
+   * for long runs of ordinary text (plain scalars, comment and block scalar
+   * lines) and indentation.
+   */
+  #skipRun(run: RegExp): boolean {
+    run.lastIndex = this.#pos;
+    if (!run.test(this.#s)) return false;
+    const n = run.lastIndex - this.#pos;
+    this.#pos += n;
+    this.#mark.index += n;
+    this.#mark.column += n;
+    // As `#skip`: a character other than a blank (all are above U+0020 then) ends a count of line breaks.
+    if (this.#s.charCodeAt(this.#pos - 1) > 0x20) this.#newlines = 0;
+    return true;
+  }
+
+  /** `#skip` up to the next line break or the end (libyaml's `while (!IS_BREAKZ) SKIP`). */
+  #skipToBreak(): void {
+    for (;;) {
+      this.#skipRun(LINE_RUN);
+      if (isBreakZ(this.#ch())) return;
+      this.#skip();
     }
   }
 
-  /** libyaml `read_line`: like skipLine, but CRLF counts as one index step... and both as one line. */
-  #readLine(): void {
-    if (this.#ch() === '\r' && this.#ch(1) === '\n') {
-      this.#pos += 2;
-      this.#mark.index += 2;
-    } else if (isBreakCh(this.#ch())) {
-      this.#pos += 1;
-      this.#mark.index += 1;
-    } else {
-      return;
-    }
+  /** Skip spaces and tabs. */
+  #skipBlanks(): void {
+    while (isBlankCh(this.#ch())) this.#skip();
+  }
+
+  /**
+   * libyaml `skip_line`, and `read_line` (which moves the same way): one
+   * line break; CRLF is two characters of one break.
+   */
+  #skipLine(): void {
+    let w: number;
+    if (this.#ch() === '\r' && this.#ch(1) === '\n') w = 2;
+    else if (isBreakCh(this.#ch())) w = 1;
+    else return;
+    this.#pos += w;
+    this.#mark.index += w;
     this.#mark.column = 0;
     this.#mark.line++;
     this.#newlines++;
@@ -343,24 +381,34 @@ export class Scanner {
    */
   #insertToken(pos: number, token: Token): void {
     if (pos < this.#tokensParsed) this.#tokens.push(token);
-    else this.#tokens.splice(pos, 0, token);
+    else this.#tokens.splice(pos - this.#tokensBase, 0, token);
   }
 
   /** The token at the parser's head, fetching as go-yaml does (two tokens of lookahead, more while a simple key is pending). */
   peek(): Token {
     if (!this.#tokenAvailable) this.#fetchMoreTokens();
-    return this.#tokens[this.#tokensParsed]!;
+    return this.#tokens[this.#tokensParsed - this.#tokensBase]!;
   }
 
   /** Consume the head token. */
   skipToken(): void {
     this.#tokenAvailable = false;
     this.#tokensParsed++;
+    const drop = this.#tokensParsed - this.#tokensBase - 2;
+    if (drop >= 256) {
+      this.#tokens.splice(0, drop);
+      this.#tokensBase += drop;
+    }
+  }
+
+  /** The number of tokens queued so far (consumed or not). */
+  #tokenCount(): number {
+    return this.#tokensBase + this.#tokens.length;
   }
 
   #fetchMoreTokens(): void {
     for (;;) {
-      if (this.#tokensParsed < this.#tokens.length - 2) {
+      if (this.#tokensParsed < this.#tokenCount() - 2) {
         const idx = this.#simpleKeysByTok.get(this.#tokensParsed);
         if (idx === undefined) break;
         if (!this.#simpleKeyIsValid(this.#simpleKeys[idx]!)) break;
@@ -403,7 +451,7 @@ export class Scanner {
     let commentMark = this.#curMark();
     if (this.#tokens.length > 0 && ((this.#flowLevel === 0 && c === ':') || (this.#flowLevel > 0 && c === ','))) {
       // go-yaml: associate following comments with the prior token.
-      commentMark = { ...this.#tokens[this.#tokens.length - 1]!.start };
+      commentMark = this.#tokens[this.#tokens.length - 1]!.start;
     }
 
     this.#fetchToken(c);
@@ -456,7 +504,7 @@ export class Scanner {
   #saveSimpleKey(): void {
     const required = this.#flowLevel === 0 && this.#indent === this.#mark.column;
     if (this.#simpleKeyAllowed) {
-      const key: SimpleKey = { possible: true, required, tokenNumber: this.#tokens.length, mark: this.#curMark() };
+      const key: SimpleKey = { possible: true, required, tokenNumber: this.#tokenCount(), mark: this.#curMark() };
       this.#removeSimpleKey();
       this.#simpleKeys[this.#simpleKeys.length - 1] = key;
       this.#simpleKeysByTok.set(key.tokenNumber, this.#simpleKeys.length - 1);
@@ -473,7 +521,7 @@ export class Scanner {
   }
 
   #increaseFlowLevel(): void {
-    this.#simpleKeys.push({ possible: false, required: false, tokenNumber: this.#tokens.length, mark: this.#curMark() });
+    this.#simpleKeys.push({ possible: false, required: false, tokenNumber: this.#tokenCount(), mark: this.#curMark() });
     this.#flowLevel++;
     if (this.#flowLevel > 10000) {
       throw this.#scanError('while increasing flow level', this.#simpleKeys[this.#simpleKeys.length - 1]!.mark, 'exceeded max depth of 10000');
@@ -496,7 +544,7 @@ export class Scanner {
       if (this.#indents.length > 10000) {
         throw this.#scanError('while increasing indent level', this.#simpleKeys[this.#simpleKeys.length - 1]!.mark, 'exceeded max depth of 10000');
       }
-      this.#insertToken(number, { type, start: { ...mark }, end: { ...mark }, value: '' });
+      this.#insertToken(number, { type, start: mark, end: mark, value: '' });
     }
   }
 
@@ -507,17 +555,17 @@ export class Scanner {
    * comments of that block rather than heads of what follows.
    */
   #unrollIndent(column: number, scanMark: Mark): void {
-    if (this.#flowLevel > 0) return;
+    if (this.#flowLevel > 0 || this.#indent <= column) return;
     let blockMark: Mark = { ...scanMark, index: scanMark.index - 1 };
     while (this.#indent > column) {
       let stopIndex = blockMark.index;
       for (let i = this.comments.length - 1; i >= 0; i--) {
         const c = this.comments[i]!;
         if (c.endMark.index < stopIndex) break;
-        if (c.startMark.column === this.#indent + 1) blockMark = { ...c.startMark };
+        if (c.startMark.column === this.#indent + 1) blockMark = c.startMark;
         stopIndex = c.scanMark.index;
       }
-      this.#insertToken(-1, { type: TokenType.BLOCK_END, start: { ...blockMark }, end: { ...blockMark }, value: '' });
+      this.#insertToken(-1, { type: TokenType.BLOCK_END, start: blockMark, end: blockMark, value: '' });
       this.#indent = this.#indents.pop()!;
     }
   }
@@ -528,6 +576,7 @@ export class Scanner {
     const scanMark = this.#curMark();
     for (;;) {
       if (this.#mark.column === 0 && this.#bufferStartsWithBom && !this.#eof()) this.#skip();
+      this.#skipRun(SPACES_RUN);
       while (this.#ch() === ' ' || ((this.#flowLevel > 0 || !this.#simpleKeyAllowed) && this.#ch() === '\t')) this.#skip();
 
       // go-yaml: a line comment right after "- " that is followed by more
@@ -565,12 +614,11 @@ export class Scanner {
       peek--;
     }
     const start = this.#curMark();
-    let text = '';
-    while (!isBreakZ(this.#ch())) {
-      text += this.#readChar();
-    }
+    const from = this.#pos;
+    this.#skipToBreak();
+    const text = this.#sliceFrom(from);
     if (text.length > 0) {
-      this.comments.push({ scanMark: start, tokenMark: { ...tokenMark }, startMark: start, endMark: start, head: '', line: text, foot: '' });
+      this.comments.push({ scanMark: start, tokenMark, startMark: start, endMark: start, head: '', line: text, foot: '' });
     }
   }
 
@@ -586,10 +634,10 @@ export class Scanner {
    * into foot comments of the previous token and a head comment for the next.
    */
   #scanComments(scanMarkIn: Mark): void {
-    let scanMark = { ...scanMarkIn };
+    let scanMark = scanMarkIn;
     let token = this.#tokens[this.#tokens.length - 1]!;
     if (token.type === TokenType.FLOW_ENTRY && this.#tokens.length > 1) token = this.#tokens[this.#tokens.length - 2]!;
-    let tokenMark = { ...token.start };
+    let tokenMark = token.start;
     let startMark: Mark = { index: 0, line: 0, column: 0 };
     let nextIndent = Math.max(this.#indent, 0);
     let recentEmpty = false;
@@ -620,11 +668,11 @@ export class Scanner {
         if (closeFlow || !recentEmpty) {
           if (closeFlow || (firstEmpty && ((startMark.line === footLine && token.type !== TokenType.VALUE) || startMark.column - 1 < nextIndent))) {
             if (text.length > 0) {
-              if (startMark.column - 1 < nextIndent) tokenMark = { ...startMark };
+              if (startMark.column - 1 < nextIndent) tokenMark = startMark;
               const end = { index: this.#mark.index + peek, line, column };
               this.comments.push({ scanMark, tokenMark, startMark, endMark: end, head: '', line: '', foot: text });
-              scanMark = { ...end };
-              tokenMark = { ...scanMark };
+              scanMark = end;
+              tokenMark = end;
               text = '';
             }
           } else if (text.length > 0 && c !== '\0') {
@@ -642,8 +690,8 @@ export class Scanner {
       if (text.length > 0 && (closeFlow || (column - 1 < nextIndent && column !== startMark.column))) {
         const end = { index: this.#mark.index + peek, line, column };
         this.comments.push({ scanMark, tokenMark, startMark, endMark: end, head: '', line: '', foot: text });
-        scanMark = { ...end };
-        tokenMark = { ...scanMark };
+        scanMark = end;
+        tokenMark = end;
         text = '';
       }
       if (c !== '#') break;
@@ -672,7 +720,7 @@ export class Scanner {
     }
     if (text.length > 0) {
       const end = { index: this.#mark.index + peek - 1, line, column };
-      this.comments.push({ scanMark, tokenMark: { ...startMark }, startMark, endMark: end, head: text, line: '', foot: '' });
+      this.comments.push({ scanMark, tokenMark: startMark, startMark, endMark: end, head: text, line: '', foot: '' });
     }
   }
 
@@ -702,17 +750,17 @@ export class Scanner {
     if (!isBlankZ(this.#ch())) throw this.#scanError('while scanning a directive', start, 'found unexpected non-alphabetical character');
     let token: Token;
     if (name === 'YAML') {
-      while (isBlankCh(this.#ch())) this.#skip();
+      this.#skipBlanks();
       const major = this.#versionNumber(start);
       if (this.#ch() !== '.') throw this.#scanError('while scanning a %YAML directive', start, "did not find expected digit or '.' character");
       this.#skip();
       const minor = this.#versionNumber(start);
       token = { type: TokenType.VERSION_DIRECTIVE, start, end: this.#curMark(), value: '', major, minor };
     } else if (name === 'TAG') {
-      while (isBlankCh(this.#ch())) this.#skip();
+      this.#skipBlanks();
       const handle = this.#tagHandle(true, start);
       if (!isBlankCh(this.#ch())) throw this.#scanError('while scanning a %TAG directive', start, 'did not find expected whitespace');
-      while (isBlankCh(this.#ch())) this.#skip();
+      this.#skipBlanks();
       const prefix = this.#tagUri(true, '', start);
       if (!isBlankZ(this.#ch())) throw this.#scanError('while scanning a %TAG directive', start, 'did not find expected whitespace or line break');
       token = { type: TokenType.TAG_DIRECTIVE, start, end: this.#curMark(), value: handle, suffix: prefix };
@@ -720,8 +768,8 @@ export class Scanner {
       throw this.#scanError('while scanning a directive', start, 'found unknown directive name');
     }
     // go-yaml discards comments on directive lines.
-    while (isBlankCh(this.#ch())) this.#skip();
-    if (this.#ch() === '#') while (!isBreakZ(this.#ch())) this.#skip();
+    this.#skipBlanks();
+    if (this.#ch() === '#') this.#skipToBreak();
     if (!isBreakZ(this.#ch())) throw this.#scanError('while scanning a directive', start, 'did not find expected comment or line break');
     if (isBreakCh(this.#ch())) this.#skipLine();
     this.#insertToken(-1, token);
@@ -847,7 +895,7 @@ export class Scanner {
   #fetchValue(): void {
     const k = this.#simpleKeys[this.#simpleKeys.length - 1]!;
     if (this.#simpleKeyIsValid(k)) {
-      this.#insertToken(k.tokenNumber, { type: TokenType.KEY, start: { ...k.mark }, end: { ...k.mark }, value: '' });
+      this.#insertToken(k.tokenNumber, { type: TokenType.KEY, start: k.mark, end: k.mark, value: '' });
       this.#rollIndent(k.mark.column, k.tokenNumber, TokenType.BLOCK_MAPPING_START, k.mark);
       k.possible = false;
       this.#simpleKeysByTok.delete(k.tokenNumber);
@@ -913,11 +961,11 @@ export class Scanner {
   #readBreak(): string {
     const c = this.#ch();
     if (c === '\u2028' || c === '\u2029') {
-      this.#readLine();
+      this.#skipLine();
       return c;
     }
     if (!isBreakCh(c)) return '';
-    this.#readLine();
+    this.#skipLine();
     return '\n';
   }
 
@@ -962,10 +1010,10 @@ export class Scanner {
         this.#skip();
       }
     }
-    while (isBlankCh(this.#ch())) this.#skip();
+    this.#skipBlanks();
     if (this.#ch() === '#') {
       this.#scanLineComment(start);
-      while (!isBreakZ(this.#ch())) this.#skip();
+      this.#skipToBreak();
     }
     if (!isBreakZ(this.#ch())) {
       throw this.#scanError('while scanning a block scalar', start, 'did not find expected comment or line break');
@@ -993,7 +1041,7 @@ export class Scanner {
       this.#breaks = '';
       leadingBlank = isBlankCh(this.#ch());
       const from = this.#pos;
-      while (!isBreakZ(this.#ch())) this.#skip();
+      this.#skipToBreak();
       value += this.#sliceFrom(from);
       leadingBreak = this.#readBreak();
       indent = this.#blockScalarBreaks(indent, start);
@@ -1173,7 +1221,7 @@ export class Scanner {
           // Join what came before this run: folded breaks or the blanks.
           if (leadingBlanks) {
             if (leadingBreak === '\n') value += trailingBreaks.length === 0 ? ' ' : trailingBreaks;
-        else value += leadingBreak + trailingBreaks;
+            else value += leadingBreak + trailingBreaks;
             leadingBreak = '';
             trailingBreaks = '';
             leadingBlanks = false;
@@ -1182,7 +1230,8 @@ export class Scanner {
             whitespaces = '';
           }
         }
-        this.#skip();
+        // Characters that cannot end the scalar go at once; others (`:`, and in flow context `,?[]{}`) one by one.
+        if (!this.#skipRun(this.#flowLevel > 0 ? FLOW_PLAIN_RUN : PLAIN_RUN)) this.#skip();
       }
       if (this.#pos > from) {
         value += this.#sliceFrom(from);
@@ -1214,5 +1263,15 @@ export class Scanner {
 /** Characters after `\` in a double-quoted scalar with a fixed meaning, and what each stands for. */
 const ESCAPE_CHARS = '0abt\tnvfre "\'\\N_LP';
 const ESCAPE_VALUES = ['\0', '\x07', '\b', '\t', '\t', '\n', '\x0b', '\f', '\r', '\x1b', ' ', '"', "'", '\\', '\u0085', '\u00a0', '\u2028', '\u2029'];
+/**
+ * Runs of characters that `#skip` passes one by one, taken at once: one
+ * UTF-16 unit each (no surrogates: a pair is one column), no blanks, breaks
+ * or NUL; for plain scalars also no `:` (which ends one before a blank), in
+ * flow context no flow indicators. And runs of spaces (indentation).
+ */
+const SPACES_RUN = / +/y;
+const LINE_RUN = /[^\0\t\n\r \x85\u2028\u2029\ud800-\udfff]+/y;
+const PLAIN_RUN = /[^\0\t\n\r :\x85\u2028\u2029\ud800-\udfff]+/y;
+const FLOW_PLAIN_RUN = /[^\0\t\n\r :,?[\]{}\x85\u2028\u2029\ud800-\udfff]+/y;
 /** Characters that end a plain scalar inside a flow collection. */
 const FLOW_INDICATORS = ',?[]{}';
