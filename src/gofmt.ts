@@ -170,3 +170,29 @@ export function isGoPrintable(c: number): boolean {
   if (c < 0x80) return c >= 0x20 && c < 0x7f;
   return /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(String.fromCodePoint(c));
 }
+
+/** Go `json.Marshal`'s short escapes; the other escaped characters are written `\u00xx`. */
+const JSON_SHORT_ESCAPES: Record<number, string> = {
+  0x22: '\\"',
+  0x5c: '\\\\',
+  0x08: '\\b',
+  0x0c: '\\f',
+  0x0a: '\\n',
+  0x0d: '\\r',
+  0x09: '\\t',
+};
+
+/**
+ * Go `json.Marshal` of a string (HTML-safe: C0 controls, `"`, `\`, `<`, `>`,
+ * `&`, U+2028, U+2029 escaped; `u`: a surrogate pair is one code point, not
+ * matched). A lone surrogate stands for invalid UTF-8 and is written as
+ * `loneSurrogate`: the JSON store writes Go's `\ufffd` escape, the INI store
+ * a raw U+FFFD (its strings reach Go already decoded).
+ */
+export function goJsonQuote(s: string, loneSurrogate: string): string {
+  const escape = (ch: string): string => {
+    const c = ch.charCodeAt(0);
+    return c >= 0xd800 ? loneSurrogate : (JSON_SHORT_ESCAPES[c] ?? '\\u' + c.toString(16).padStart(4, '0'));
+  };
+  return '"' + s.replace(/[\0-\x1f"\\<>&\u2028\u2029\ud800-\udfff]/gu, escape) + '"';
+}

@@ -93,7 +93,7 @@ async function withFallback<T>(web: (s: SubtleCrypto) => Promise<T>, noble: () =
 class LowOrderPointError extends Error {}
 
 /** PKCS #8 prefix of a raw X25519 private key: WebCrypto imports X25519 private keys only as PKCS #8 or JWK. */
-const X25519_PKCS8_PREFIX = /* @__PURE__ */ Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20);
+export const X25519_PKCS8_PREFIX = /* @__PURE__ */ Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20);
 const X25519_BASEPOINT = /* @__PURE__ */ (() => {
   const b = new Uint8Array(32);
   b[0] = 9;

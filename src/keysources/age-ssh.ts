@@ -885,7 +885,3 @@ export function parseSopsSshRecipient(line: string): SshRecipient {
   }
 }
 
-/** Whether `text` looks like a PEM private key (as opposed to an `AGE-SECRET-KEY-…` string). */
-export function isPemPrivateKey(text: string): boolean {
-  return /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(text);
-}

@@ -12,7 +12,7 @@
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, createSecretKey, diffieHellman, type KeyObject } from 'node:crypto';
 import { AuthenticationError, setAesGcmProvider, setDigestProvider, type AesGcmKey, type DigestAlgorithm } from '../aes-gcm.js';
-import { setAgeCryptoProvider, type AgeCryptoProvider } from '../keysources/age-core.js';
+import { X25519_PKCS8_PREFIX, setAgeCryptoProvider, type AgeCryptoProvider } from '../keysources/age-core.js';
 
 function bytes(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.length);
@@ -60,8 +60,6 @@ export function nodeDigest(algorithm: DigestAlgorithm, parts: readonly Uint8Arra
   return bytes(h.digest());
 }
 
-// DER prefix of a raw X25519 private key (PKCS #8), for where the JWK form below is refused.
-const X25519_PKCS8 = Buffer.from('302e020100300506032b656e04220420', 'hex');
 
 /**
  * A raw X25519 private key as a KeyObject. The JWK form costs a tenth of
@@ -86,7 +84,7 @@ function importX25519PrivateKey(scalar: Uint8Array): KeyObject {
   try {
     return createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: Buffer.from(scalar).toString('base64url'), x: '' }, format: 'jwk' });
   } catch {
-    return createPrivateKey({ key: Buffer.concat([X25519_PKCS8, scalar]), format: 'der', type: 'pkcs8' });
+    return createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, scalar]), format: 'der', type: 'pkcs8' });
   }
 }
 

@@ -58,7 +58,7 @@
  * @module
  */
 import { ExitCode, SopsError } from '../errors.js';
-import { formatFloatG, formatFloatJSON } from '../gofmt.js';
+import { formatFloatG, formatFloatJSON, goJsonQuote } from '../gofmt.js';
 import { Branch, Comment, SopsTime, type Key, type TreeBranches, type TreeItem, type Value } from '../tree.js';
 import { flattenMetadata, unflattenMetadata, valToString } from './flatten.js';
 import type { EncryptedFileParts, Format, Store, StoreOptions } from './store.js';
@@ -506,28 +506,9 @@ function writeSections(sections: IniSection[]): string {
 // json.Marshal for emitValue
 // ---------------------------------------------------------------------------
 
-/** Go `json.Marshal`'s short escapes; the other escaped characters are written `\u00xx`. */
-const SHORT_ESCAPES: Record<number, string> = {
-  0x22: '\\"',
-  0x5c: '\\\\',
-  0x08: '\\b',
-  0x0c: '\\f',
-  0x0a: '\\n',
-  0x0d: '\\r',
-  0x09: '\\t',
-};
-
-/**
- * Go `json.Marshal` of a string (HTML-safe: C0 controls, `"`, `\`, `<`, `>`,
- * `&`, U+2028, U+2029 escaped). A lone surrogate reaches Go as U+FFFD
- * (`u`: a surrogate pair is one code point, not matched).
- */
+/** Go `json.Marshal` of a string; a lone surrogate reaches Go as U+FFFD, written raw. */
 function jsonString(s: string): string {
-  const escape = (ch: string): string => {
-    const c = ch.charCodeAt(0);
-    return c >= 0xd800 ? '\ufffd' : (SHORT_ESCAPES[c] ?? '\\u' + c.toString(16).padStart(4, '0'));
-  };
-  return '"' + s.replace(/[\0-\x1f"\\<>&\u2028\u2029\ud800-\udfff]/gu, escape) + '"';
+  return goJsonQuote(s, '\ufffd');
 }
 
 /** Go `json.Marshal(v)` of a tree value as sops holds it (a map is a `TreeBranch`: a list of `{Key, Value}`). */

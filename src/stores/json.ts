@@ -27,7 +27,7 @@
  */
 import { fromUtf8, utf8 } from '../encoding.js';
 import { ExitCode, SopsError } from '../errors.js';
-import { formatFloatG, formatFloatJSON, goQuote, parseGoInt } from '../gofmt.js';
+import { formatFloatG, formatFloatJSON, goJsonQuote, goQuote, parseGoInt } from '../gofmt.js';
 import { Branch, Comment, SopsTime } from '../tree.js';
 import type { Key, TreeBranches, TreeItem, Value } from '../tree.js';
 import type { EncryptedFileParts, Format, Store, StoreOptions } from './store.js';
@@ -497,35 +497,9 @@ function parseJson(data: string | Uint8Array, maxDepth: number): Branch {
 // Emission: json.Marshal escaping + json.Indent layout
 // ---------------------------------------------------------------------------
 
-/**
- * What Go's `json.Marshal` escapes in a string (HTML escaping on): C0
- * controls, `"`, `\`, `<`, `>`, `&`, U+2028, U+2029, and (in a JS string)
- * lone surrogates, which stand for invalid UTF-8 (`u`: a pair is one code point).
- */
-const MARSHAL_ESCAPED = /[\0-\x1f"\\<>&\u2028\u2029\ud800-\udfff]/gu;
-
-/** Go `json.Marshal`'s short escapes; the other escaped characters are written `\u00xx`. */
-const SHORT_ESCAPES: Record<number, string> = {
-  0x22: '\\"',
-  0x5c: '\\\\',
-  0x08: '\\b',
-  0x0c: '\\f',
-  0x0a: '\\n',
-  0x0d: '\\r',
-  0x09: '\\t',
-};
-
-/**
- * Go `json.Marshal` of a string: `\b` `\f` `\n` `\r` `\t` `\"` `\\`, other
- * escaped characters as `\u` escapes, everything else raw. A lone surrogate
- * is treated as Go treats invalid UTF-8: written as the escape `\ufffd`.
- */
+/** Go `json.Marshal` of a string; a lone surrogate (invalid UTF-8) as the escape `\ufffd`. */
 function quoteString(s: string): string {
-  const escape = (ch: string): string => {
-    const c = ch.charCodeAt(0);
-    return c >= 0xd800 ? '\\ufffd' : (SHORT_ESCAPES[c] ?? '\\u' + c.toString(16).padStart(4, '0'));
-  };
-  return '"' + s.replace(MARSHAL_ESCAPED, escape) + '"';
+  return goJsonQuote(s, '\\ufffd');
 }
 
 /** Go's `%T` of the Go value a tree key stands for. */
